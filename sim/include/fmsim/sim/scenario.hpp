@@ -1,0 +1,24 @@
+#pragma once
+// Scenario files: the what-if a user runs with `fmsim run`. Hardware, systems and costs join
+// this file as the replay engine lands; today it selects a model and a run.
+#include <string>
+
+#include "fmsim/sim/facade.hpp"
+#include "fmsim/workloads/model.hpp"
+
+namespace fmsim::sim {
+
+struct Scenario {
+    std::string name;
+    std::string description;
+    GraphQuery query;
+};
+
+// Reads and validates a scenario file; relative model paths resolve against the file's folder.
+Scenario load_scenario(const std::string& path);
+workloads::SchemaDoc scenario_schema_doc();
+
+// docs/config-reference.md, generated from the declarations.
+std::string config_reference_markdown();
+
+}  // namespace fmsim::sim

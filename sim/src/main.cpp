@@ -1,0 +1,131 @@
+// fmsim: the command-line client of the sim facade.
+#include <CLI/CLI.hpp>
+
+#include <fstream>
+#include <iostream>
+
+#include "fmsim/sim/facade.hpp"
+#include "fmsim/sim/scenario.hpp"
+#include "fmsim/workloads/errors.hpp"
+
+namespace {
+
+using namespace fmsim;
+using namespace fmsim::workloads;
+
+struct RunFlags {
+    std::string phase, precision, weights, activations, kv_cache, math, attention = "fused", recompute = "none";
+    std::int64_t batch = 1, input_len = 0, output_len = 0, steps = 0;
+};
+
+void add_run_flags(CLI::App* cmd, RunFlags& f) {
+    cmd->add_option("--phase", f.phase, "prefill|decode|generate|train|encode|sample (default: the model's)");
+    cmd->add_option("--batch", f.batch, "sequences or images per batch")->check(CLI::PositiveNumber);
+    cmd->add_option("--input-len", f.input_len, "prompt tokens; for decode the cached context (0 = default)")
+        ->check(CLI::NonNegativeNumber);
+    cmd->add_option("--output-len", f.output_len, "generated tokens (generate; 0 = 128)")->check(CLI::NonNegativeNumber);
+    cmd->add_option("--steps", f.steps, "diffusion denoising steps (0 = model default)")->check(CLI::NonNegativeNumber);
+    cmd->add_option("--precision", f.precision, "one dtype for all tensor classes: " + dtype_names());
+    cmd->add_option("--weights", f.weights, "weight dtype (e.g. int4 for weight-only quantization)");
+    cmd->add_option("--activations", f.activations, "activation dtype");
+    cmd->add_option("--kv-cache", f.kv_cache, "KV-cache dtype (default: activations)");
+    cmd->add_option("--math", f.math, "matmul math dtype (default: activations)");
+    cmd->add_option("--attention", f.attention, "fused|unfused")->check(CLI::IsMember({"fused", "unfused"}));
+    cmd->add_option("--recompute", f.recompute, "none|selective|full (train)")
+        ->check(CLI::IsMember({"none", "selective", "full"}));
+}
+
+sim::GraphQuery make_query(const std::string& model, const RunFlags& f) {
+    sim::GraphQuery q;
+    q.model = model;
+    if (!f.phase.empty()) {
+        q.phase = parse_run_phase(f.phase);
+        if (!q.phase)
+            throw UserError("unknown phase '" + f.phase + "'; expected prefill, decode, generate, train, encode or sample");
+    }
+    q.run.batch = f.batch;
+    q.run.input_len = f.input_len;
+    q.run.output_len = f.output_len;
+    q.run.steps = f.steps;
+    q.run.precision = sim::make_precision(f.precision, f.weights, f.activations, f.kv_cache, f.math);
+    q.run.attention = f.attention == "unfused" ? AttentionImpl::unfused : AttentionImpl::fused;
+    q.run.recompute = *parse_recompute(f.recompute);
+    return q;
+}
+
+void write_file(const std::string& path, const std::string& text) {
+    std::ofstream out(path);
+    if (!out) throw UserError("cannot write " + path);
+    out << text;
+}
+
+void print_graph(const sim::GraphResult& r, bool as_json, const std::string& dot, const std::string& export_json) {
+    if (as_json) std::cout << summary_json(r.workload, r.summary) << "\n";
+    else std::cout << summary_text(r.workload, r.summary);
+    if (!dot.empty()) {
+        std::ofstream out(dot);
+        if (!out) throw UserError("cannot write " + dot);
+        // The first stage: the prefill, the decode step, the encoder pass or the training step.
+        r.workload.stages.front().graph->write_dot(out, r.workload.model + " " + r.workload.stages.front().name);
+    }
+    if (!export_json.empty()) write_file(export_json, graph_json(r.workload));
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+    CLI::App app{"fmsim: foundation-model workloads on simulated hardware"};
+    app.require_subcommand(1);
+
+    auto* graph = app.add_subcommand("graph", "build a model's operator graph and print its totals");
+    std::string model;
+    RunFlags flags;
+    bool as_json = false;
+    std::string dot, export_json;
+    graph->add_option("MODEL", model, "zoo name or path to a config.json")->required();
+    add_run_flags(graph, flags);
+    graph->add_flag("--json", as_json, "print one JSON object instead of text");
+    graph->add_option("--dot", dot, "write the first stage's graph as Graphviz DOT");
+    graph->add_option("--export-json", export_json, "write the whole IR (ops, edges, weights) as JSON");
+
+    auto* run = app.add_subcommand("run", "run a scenario file");
+    std::string scenario_path;
+    bool run_json = false;
+    run->add_option("SCENARIO", scenario_path, "scenario JSON file")->required();
+    run->add_flag("--json", run_json, "print one JSON object instead of text");
+
+    auto* models = app.add_subcommand("models", "list the model zoo");
+    auto* docs = app.add_subcommand("docs", "print generated documentation");
+    std::string docs_topic;
+    docs->add_option("TOPIC", docs_topic, "config")->required()->check(CLI::IsMember({"config"}));
+
+    try {
+        app.parse(argc, argv);
+    } catch (const CLI::ParseError& e) {
+        const int code = app.exit(e);
+        return code == 0 ? 0 : 2;
+    }
+
+    try {
+        if (*graph) {
+            print_graph(sim::describe_graph(make_query(model, flags)), as_json, dot, export_json);
+        } else if (*run) {
+            const auto sc = sim::load_scenario(scenario_path);
+            if (!run_json)
+                std::cout << "scenario " << sc.name << (sc.description.empty() ? "" : ": " + sc.description) << "\n"
+                          << "(latency, energy and cost need the hardware replay engine; this is the workload)\n\n";
+            print_graph(sim::describe_graph(sc.query), run_json, "", "");
+        } else if (*models) {
+            for (const auto& name : zoo_names()) {
+                const auto m = load_model(name);
+                std::printf("%-22s %-10s %s\n", name.c_str(), m->family().c_str(), m->description.c_str());
+            }
+        } else if (*docs) {
+            std::cout << sim::config_reference_markdown();
+        }
+    } catch (const UserError& e) {
+        std::cerr << "error: " << e.what() << "\n";
+        return 2;
+    }
+    return 0;
+}

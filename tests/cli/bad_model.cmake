@@ -1,0 +1,13 @@
+# A user error exits with 2 and a one-line message naming what was wrong.
+execute_process(COMMAND ${FMSIM} graph llama2-7 ERROR_VARIABLE err RESULT_VARIABLE rc)
+if(NOT rc EQUAL 2)
+  message(FATAL_ERROR "expected exit code 2, got ${rc}")
+endif()
+if(NOT err MATCHES "unknown model 'llama2-7' \\(did you mean 'llama2-7b'\\?\\)")
+  message(FATAL_ERROR "unexpected message: ${err}")
+endif()
+file(WRITE ${CMAKE_CURRENT_BINARY_DIR}/bad_config.json "{\"model_type\": \"llama\", \"hidden_size\": -4}")
+execute_process(COMMAND ${FMSIM} graph ${CMAKE_CURRENT_BINARY_DIR}/bad_config.json ERROR_VARIABLE err RESULT_VARIABLE rc)
+if(NOT rc EQUAL 2 OR NOT err MATCHES "bad_config.json: /hidden_size: expected an integer >= 1, got -4")
+  message(FATAL_ERROR "unexpected result ${rc}: ${err}")
+endif()

@@ -1,0 +1,98 @@
+#pragma once
+// Models are data: a config file is parsed once into an immutable Model, which builds the
+// operator graphs of a run (phase, batch, lengths, precision).
+#include <cstdint>
+#include <filesystem>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "fmsim/workloads/dtype.hpp"
+#include "fmsim/workloads/graph.hpp"
+
+namespace fmsim::workloads {
+
+enum class RunPhase { prefill, decode, generate, train, encode, sample };
+std::string_view to_string(RunPhase p);
+std::optional<RunPhase> parse_run_phase(std::string_view s);
+
+enum class Recompute { none, selective, full };
+std::string_view to_string(Recompute r);
+std::optional<Recompute> parse_recompute(std::string_view s);
+
+enum class AttentionImpl { fused, unfused };
+
+// What to build. Lengths of 0 mean "the model's default" (its context for text, its configured
+// image size for vision, its step count for diffusion).
+struct RunSpec {
+    RunPhase phase = RunPhase::prefill;
+    std::int64_t batch = 1;
+    std::int64_t input_len = 0;   // prompt tokens (prefill/generate/train/encode); context length for decode
+    std::int64_t output_len = 0;  // generated tokens; the first comes from the prefill (see docs/phases.md)
+    std::int64_t steps = 0;       // diffusion denoising steps
+    Precision precision;
+    AttentionImpl attention = AttentionImpl::fused;
+    Recompute recompute = Recompute::none;
+};
+
+// One graph of a workload, run `repeat` times (diffusion steps) or once (a decode step).
+struct Stage {
+    std::string name;
+    std::shared_ptr<const OpGraph> graph;
+    std::int64_t repeat = 1;
+    std::int64_t kv_cache_bytes = 0;         // KV cache held when the stage ends
+    std::int64_t gradient_bytes = 0;         // weight gradients (training)
+    std::int64_t optimizer_state_bytes = 0;  // optimizer states and master weights (training)
+};
+
+struct Workload {
+    std::string model;
+    std::string family;
+    RunSpec run;  // with defaults resolved
+    std::vector<Stage> stages;
+};
+
+// One declared config field, for validation messages and generated docs.
+struct FieldDoc {
+    std::string key, type, unit, default_text, doc;
+};
+struct SchemaDoc {
+    std::string name, doc;
+    std::vector<FieldDoc> fields;
+};
+
+class Model {
+public:
+    virtual ~Model() = default;
+    virtual std::string family() const = 0;
+    virtual RunPhase default_phase() const = 0;
+    // Fills the zero lengths of `run` with this model's defaults and checks the request.
+    virtual RunSpec resolve(RunSpec run) const = 0;
+    // Builds every stage of the run. Throws ScenarioError for a phase the model has no meaning for.
+    Workload build(const RunSpec& run) const;
+
+    // From the zoo file's "fmsim" block (empty for a plain Hugging Face config).
+    std::string name;
+    std::string description;
+    std::optional<double> published_params;
+    std::optional<double> published_active_params;
+    double published_params_precision = 0.005;  // relative
+    std::string published_source;
+
+protected:
+    virtual std::vector<Stage> build_inference(const RunSpec& run) const = 0;
+    // The forward graph a training step differentiates (teacher-forced full sequences, with loss).
+    virtual OpGraph build_training_forward(const RunSpec& run) const = 0;
+};
+
+// The folder of built-in configs: $FMSIM_CONFIG_DIR, or the source tree's configs/.
+std::filesystem::path config_dir();
+// Zoo names (file stems of configs/models/*.json), sorted.
+std::vector<std::string> zoo_names();
+// A zoo name or a path to a config file (zoo format or a Hugging Face config.json).
+std::unique_ptr<Model> load_model(const std::string& name_or_path);
+// Every family's config schema, for docs/config-reference.md.
+std::vector<SchemaDoc> model_schema_docs();
+
+}  // namespace fmsim::workloads

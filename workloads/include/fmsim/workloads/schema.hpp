@@ -1,0 +1,190 @@
+#pragma once
+// Loader-only header (it brings nlohmann/json). Declares each config field once (key, type, unit, default, doc) and uses that one declaration
+// to parse JSON into an immutable spec struct and to generate docs/config-reference.md.
+#include <nlohmann/json.hpp>
+
+#include <cstdint>
+#include <functional>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "fmsim/workloads/errors.hpp"
+#include "fmsim/workloads/model.hpp"
+
+namespace fmsim::workloads {
+
+using json = nlohmann::json;
+
+// Where a JSON object came from: the file and the JSON pointer of the object inside it.
+struct ConfigContext {
+    std::string file;
+    std::string pointer;
+    ConfigContext at(const std::string& key) const { return {file, pointer + "/" + key}; }
+    [[noreturn]] void fail(const std::string& message) const { throw ConfigError(file, pointer, message); }
+};
+
+std::string json_type_name(const json& j);
+// Closest of `candidates` to `key` by edit distance, or "" when none is close.
+std::string did_you_mean(const std::string& key, const std::vector<std::string>& candidates);
+
+namespace schema_detail {
+std::int64_t read_int(const json& j, const ConfigContext& at, std::int64_t min);
+double read_number(const json& j, const ConfigContext& at, double min);
+bool read_bool(const json& j, const ConfigContext& at);
+std::string read_choice(const json& j, const ConfigContext& at, const std::vector<std::string>& allowed);
+std::vector<std::int64_t> read_int_list(const json& j, const ConfigContext& at, std::int64_t min);
+std::string list_text(const std::vector<std::string>& v);
+}  // namespace schema_detail
+
+template <class Spec>
+class Schema {
+public:
+    Schema(std::string name, std::string doc) : name_(std::move(name)), doc_(std::move(doc)) {}
+
+    Schema& integer(const std::string& key, std::int64_t Spec::*member, std::optional<std::int64_t> dflt,
+                    std::string unit, std::string doc, std::int64_t min = 1) {
+        return add(key, "integer", std::move(unit), dflt ? std::to_string(*dflt) : "", std::move(doc),
+                   [=](Spec& s, const json& j, const ConfigContext& at) { s.*member = schema_detail::read_int(j, at, min); },
+                   dflt ? std::function<void(Spec&)>([=](Spec& s) { s.*member = *dflt; }) : nullptr);
+    }
+    // Absent or null gives nullopt; the family derives the value (the doc says how).
+    Schema& optional_integer(const std::string& key, std::optional<std::int64_t> Spec::*member,
+                             std::string derived, std::string unit, std::string doc, std::int64_t min = 1) {
+        return add(key, "integer or null", std::move(unit), std::move(derived), std::move(doc),
+                   [=](Spec& s, const json& j, const ConfigContext& at) {
+                       if (j.is_null()) s.*member = std::nullopt;
+                       else s.*member = schema_detail::read_int(j, at, min);
+                   },
+                   [=](Spec& s) { s.*member = std::nullopt; });
+    }
+    Schema& number(const std::string& key, double Spec::*member, std::optional<double> dflt, std::string unit,
+                   std::string doc, double min = 0) {
+        return add(key, "number", std::move(unit), dflt ? json(*dflt).dump() : "", std::move(doc),
+                   [=](Spec& s, const json& j, const ConfigContext& at) { s.*member = schema_detail::read_number(j, at, min); },
+                   dflt ? std::function<void(Spec&)>([=](Spec& s) { s.*member = *dflt; }) : nullptr);
+    }
+    Schema& boolean(const std::string& key, bool Spec::*member, std::optional<bool> dflt, std::string doc) {
+        return add(key, "boolean", "", dflt ? (*dflt ? "true" : "false") : "", std::move(doc),
+                   [=](Spec& s, const json& j, const ConfigContext& at) { s.*member = schema_detail::read_bool(j, at); },
+                   dflt ? std::function<void(Spec&)>([=](Spec& s) { s.*member = *dflt; }) : nullptr);
+    }
+    Schema& choice(const std::string& key, std::string Spec::*member, std::vector<std::string> allowed,
+                   std::optional<std::string> dflt, std::string doc) {
+        return add(key, "one of " + schema_detail::list_text(allowed), "", dflt.value_or(""), std::move(doc),
+                   [=](Spec& s, const json& j, const ConfigContext& at) { s.*member = schema_detail::read_choice(j, at, allowed); },
+                   dflt ? std::function<void(Spec&)>([=](Spec& s) { s.*member = *dflt; }) : nullptr);
+    }
+    Schema& string(const std::string& key, std::string Spec::*member, std::optional<std::string> dflt, std::string doc) {
+        return add(key, "string", "", dflt ? "\"" + *dflt + "\"" : "", std::move(doc),
+                   [=](Spec& s, const json& j, const ConfigContext& at) {
+                       if (!j.is_string()) at.fail("expected a string, got " + json_type_name(j));
+                       s.*member = j.get<std::string>();
+                   },
+                   dflt ? std::function<void(Spec&)>([=](Spec& s) { s.*member = *dflt; }) : nullptr);
+    }
+    Schema& integer_list(const std::string& key, std::vector<std::int64_t> Spec::*member,
+                         std::optional<std::vector<std::int64_t>> dflt, std::string unit, std::string doc,
+                         std::int64_t min = 1) {
+        return add(key, "list of integers", std::move(unit), dflt ? json(*dflt).dump() : "", std::move(doc),
+                   [=](Spec& s, const json& j, const ConfigContext& at) { s.*member = schema_detail::read_int_list(j, at, min); },
+                   dflt ? std::function<void(Spec&)>([=](Spec& s) { s.*member = *dflt; }) : nullptr);
+    }
+    // A nested object parsed by its own function (sub-configs such as CLIP's text_config).
+    template <class Sub>
+    Schema& object(const std::string& key, Sub Spec::*member,
+                   std::function<Sub(const json&, const ConfigContext&)> parse_sub, std::string type_doc,
+                   std::string doc) {
+        return add(key, std::move(type_doc), "", "", std::move(doc),
+                   [=](Spec& s, const json& j, const ConfigContext& at) {
+                       if (!j.is_object()) at.fail("expected an object, got " + json_type_name(j));
+                       s.*member = parse_sub(j, at);
+                   },
+                   nullptr);
+    }
+    // A field with its own reader, for keys whose meaning is derived (e.g. id2label's size).
+    Schema& custom(const std::string& key, std::string type, std::string dflt, std::string doc,
+                   std::function<void(Spec&, const json&, const ConfigContext&)> read,
+                   std::function<void(Spec&)> apply_default) {
+        return add(key, std::move(type), "", std::move(dflt), std::move(doc), std::move(read), std::move(apply_default));
+    }
+    // A key Hugging Face configs carry that does not change cost (token ids, dropout, eps, ...).
+    Schema& ignored(const std::string& key, std::string doc) {
+        return add(key, "any", "", "", "Accepted and ignored: " + doc,
+                   [](Spec&, const json&, const ConfigContext&) {}, [](Spec&) {});
+    }
+
+    Spec parse(const json& j, const ConfigContext& ctx) const {
+        if (!j.is_object()) ctx.fail("expected an object, got " + json_type_name(j));
+        Spec spec{};
+        std::vector<bool> seen(fields_.size(), false);
+        for (auto it = j.begin(); it != j.end(); ++it) {
+            const std::size_t i = index_of(it.key());
+            if (i == fields_.size()) {
+                const std::string hint = did_you_mean(it.key(), keys());
+                ctx.at(it.key()).fail("unknown key for " + name_ + (hint.empty() ? "" : " (did you mean '" + hint + "'?)"));
+            }
+            fields_[i].read(spec, it.value(), ctx.at(it.key()));
+            seen[i] = true;
+        }
+        for (std::size_t i = 0; i < fields_.size(); ++i) {
+            if (seen[i]) continue;
+            if (!fields_[i].apply_default)
+                ctx.fail("missing required key '" + fields_[i].doc.key + "' (" + fields_[i].doc.type + ": " +
+                         fields_[i].doc.doc + ")");
+            fields_[i].apply_default(spec);
+        }
+        return spec;
+    }
+
+    SchemaDoc doc() const {
+        SchemaDoc d{name_, doc_, {}};
+        for (const auto& f : fields_) d.fields.push_back(f.doc);
+        return d;
+    }
+
+private:
+    struct Field {
+        FieldDoc doc;
+        std::function<void(Spec&, const json&, const ConfigContext&)> read;
+        std::function<void(Spec&)> apply_default;  // null: the key is required
+    };
+    Schema& add(const std::string& key, std::string type, std::string unit, std::string dflt, std::string doc,
+                std::function<void(Spec&, const json&, const ConfigContext&)> read,
+                std::function<void(Spec&)> apply_default) {
+        if (!read) throw std::logic_error("schema field without reader");
+        FieldDoc fd{key, std::move(type), std::move(unit), apply_default ? std::move(dflt) : "required", std::move(doc)};
+        fields_.push_back(Field{std::move(fd), std::move(read), std::move(apply_default)});
+        return *this;
+    }
+    std::size_t index_of(const std::string& key) const {
+        for (std::size_t i = 0; i < fields_.size(); ++i)
+            if (fields_[i].doc.key == key) return i;
+        return fields_.size();
+    }
+    std::vector<std::string> keys() const {
+        std::vector<std::string> out;
+        for (const auto& f : fields_) out.push_back(f.doc.key);
+        return out;
+    }
+    std::string name_;
+    std::string doc_;
+    std::vector<Field> fields_;
+};
+
+// Keys every Hugging Face config.json may carry that say nothing about cost.
+template <class Spec>
+Schema<Spec>& add_hf_metadata(Schema<Spec>& s) {
+    return s.ignored("model_type", "selects the family (already used to pick this schema)")
+        .ignored("architectures", "Hugging Face class names")
+        .ignored("_name_or_path", "Hugging Face checkpoint name")
+        .ignored("transformers_version", "Hugging Face library version")
+        .ignored("torch_dtype", "checkpoint dtype; fmsim takes precision from the run")
+        .ignored("bos_token_id", "token id").ignored("eos_token_id", "token id")
+        .ignored("pad_token_id", "token id").ignored("decoder_start_token_id", "token id")
+        .ignored("initializer_range", "training initialisation").ignored("use_cache", "runtime flag")
+        .ignored("is_encoder_decoder", "implied by the family").ignored("return_dict", "runtime flag")
+        .ignored("output_hidden_states", "runtime flag").ignored("problem_type", "training task");
+}
+
+}  // namespace fmsim::workloads

@@ -1,0 +1,282 @@
+#include "builder.hpp"
+
+#include <cassert>
+#include <stdexcept>
+
+namespace fmsim::workloads {
+
+Act parse_act(const std::string& name) {
+    if (name == "relu") return Act::relu;
+    if (name == "gelu" || name == "gelu_python") return Act::gelu;
+    if (name == "gelu_new" || name == "gelu_pytorch_tanh" || name == "gelu_fast" || name == "gelu_tanh")
+        return Act::gelu_tanh;
+    if (name == "quick_gelu") return Act::quick_gelu;
+    if (name == "silu" || name == "swish") return Act::silu;
+    throw std::invalid_argument("unsupported activation '" + name + "'");
+}
+
+double act_flops_per_element(Act a) {
+    switch (a) {
+        case Act::relu: return 1;        // max(x, 0)
+        case Act::gelu: return 5;        // 0.5 * x * (1 + erf(x / sqrt 2))
+        case Act::gelu_tanh: return 9;   // 0.5x(1 + tanh(sqrt(2/pi)(x + 0.044715 x^3)))
+        case Act::quick_gelu: return 5;  // x * sigmoid(1.702 x)
+        case Act::silu: return 4;        // x / (1 + exp(-x))
+    }
+    return 0;
+}
+
+GraphBuilder::GraphBuilder(OpGraph& graph, const RunSpec& run) : g_(graph), run_(run) {}
+
+GraphBuilder::Scope::Scope(GraphBuilder& b, const std::string& name, std::optional<std::string> component,
+                           std::optional<int> layer)
+    : b_(b), prefix_len_(b.prefix_.size()), component_(b.component_), layer_(b.layer_) {
+    if (!name.empty()) b_.prefix_ += (b_.prefix_.empty() ? "" : ".") + name;
+    if (component) b_.component_ = *component;
+    if (layer) b_.layer_ = *layer;
+}
+
+GraphBuilder::Scope::~Scope() {
+    b_.prefix_.resize(prefix_len_);
+    b_.component_ = component_;
+    b_.layer_ = layer_;
+}
+
+std::string GraphBuilder::qualified(const std::string& leaf) const {
+    return prefix_.empty() ? leaf : prefix_ + "." + leaf;
+}
+
+DType GraphBuilder::small_param_dtype() const {
+    if (bits_per_element(run_.precision.weights) >= 16) return run_.precision.weights;
+    if (bits_per_element(run_.precision.activations) >= 16) return run_.precision.activations;
+    return DType::bf16;
+}
+
+Val GraphBuilder::input(const std::string& name, Shape shape, DType dtype) {
+    const ValueId id = g_.add_input(TensorRef{qualified(name), shape, dtype, TensorClass::activation});
+    return Val{id, std::move(shape), dtype};
+}
+
+Val GraphBuilder::view(const Val& v, Shape shape) const {
+    assert(element_count(shape) == element_count(v.shape) && "view must keep the element count");
+    return Val{v.id, std::move(shape), v.dtype};
+}
+
+Val GraphBuilder::slice(const Val& v, Shape shape) const {
+    assert(element_count(shape) <= element_count(v.shape) && "a slice cannot be larger than its value");
+    return Val{v.id, std::move(shape), v.dtype};
+}
+
+TensorRef GraphBuilder::weight(const std::string& leaf, Shape shape, ModuleGroup group, DType dtype,
+                               double active_fraction) {
+    Weight w{qualified(leaf), shape, dtype, group, component_, layer_, active_fraction, true};
+    g_.add_weight(w);
+    return TensorRef{w.name, std::move(shape), dtype, TensorClass::weight};
+}
+
+namespace {
+TensorRef ref_of(const OpGraph& g, const Val& v) {
+    return TensorRef{g.value(v.id).tensor.name, v.shape, v.dtype, TensorClass::activation};
+}
+}  // namespace
+
+Val GraphBuilder::op(OpKind kind, const std::string& leaf, ModuleGroup group, double flops,
+                     const std::vector<Val>& inputs, std::vector<TensorRef> extra_reads, Shape out_shape,
+                     OpDims dims, std::vector<TensorRef> extra_writes) {
+    Op o;
+    o.name = qualified(leaf);
+    o.kind = kind;
+    o.group = group;
+    o.layer = layer_;
+    o.component = component_;
+    o.math_dtype = run_.precision.math;
+    o.flops = flops;
+    o.dims = std::move(dims);
+    for (const Val& v : inputs) {
+        o.reads.push_back(ref_of(g_, v));
+        o.inputs.push_back(v.id);
+    }
+    for (auto& r : extra_reads) o.reads.push_back(std::move(r));
+    for (auto& w : extra_writes) o.writes.push_back(std::move(w));
+    const DType out_dtype = act_dtype();
+    const OpId id = g_.add_op(std::move(o), {TensorRef{qualified(leaf), out_shape, out_dtype, TensorClass::activation}});
+    return Val{g_.op(id).outputs.back(), std::move(out_shape), out_dtype};
+}
+
+void GraphBuilder::sink_op(OpKind kind, const std::string& leaf, ModuleGroup group, double flops,
+                           const std::vector<Val>& inputs, std::vector<TensorRef> extra_reads,
+                           std::vector<TensorRef> writes) {
+    Op o;
+    o.name = qualified(leaf);
+    o.kind = kind;
+    o.group = group;
+    o.layer = layer_;
+    o.component = component_;
+    o.math_dtype = run_.precision.math;
+    o.flops = flops;
+    for (const Val& v : inputs) {
+        o.reads.push_back(ref_of(g_, v));
+        o.inputs.push_back(v.id);
+    }
+    for (auto& r : extra_reads) o.reads.push_back(std::move(r));
+    o.writes = std::move(writes);
+    g_.add_op(std::move(o));
+}
+
+Val GraphBuilder::linear(const Val& x, std::int64_t out_features, bool bias, const std::string& leaf,
+                         ModuleGroup group) {
+    const std::int64_t in = x.last();
+    const std::int64_t rows = element_count(x.shape) / in;
+    std::vector<TensorRef> reads{weight(leaf + ".weight", {in, out_features}, group, matrix_weight_dtype())};
+    double flops = 2.0 * rows * in * out_features;
+    if (bias) {
+        reads.push_back(weight(leaf + ".bias", {out_features}, group, small_param_dtype()));
+        flops += static_cast<double>(rows) * out_features;
+    }
+    Shape out = x.shape;
+    out.back() = out_features;
+    return op(OpKind::matmul, leaf, group, flops, {x}, std::move(reads), out, GemmDims{1, rows, out_features, in});
+}
+
+Val GraphBuilder::norm(const Val& x, Norm kind, bool bias, const std::string& leaf, ModuleGroup group) {
+    const std::int64_t d = x.last();
+    std::vector<TensorRef> reads{weight(leaf + ".weight", {d}, group, small_param_dtype())};
+    if (bias) reads.push_back(weight(leaf + ".bias", {d}, group, small_param_dtype()));
+    const double per = kind == Norm::layer ? kLayerNormFlopsPerElement : kRmsNormFlopsPerElement;
+    return op(kind == Norm::layer ? OpKind::layer_norm : OpKind::rms_norm, leaf, group,
+              per * static_cast<double>(element_count(x.shape)), {x}, std::move(reads), x.shape);
+}
+
+Val GraphBuilder::group_norm(const Val& x, std::int64_t groups, const std::string& leaf, ModuleGroup group) {
+    const std::int64_t c = x.shape.at(1);
+    if (groups <= 0 || c % groups != 0) throw std::logic_error("group_norm: channels not divisible by groups");
+    std::vector<TensorRef> reads{weight(leaf + ".weight", {c}, group, small_param_dtype()),
+                                 weight(leaf + ".bias", {c}, group, small_param_dtype())};
+    return op(OpKind::group_norm, leaf, group, kLayerNormFlopsPerElement * static_cast<double>(element_count(x.shape)),
+              {x}, std::move(reads), x.shape);
+}
+
+Val GraphBuilder::act(const Val& x, Act a, const std::string& leaf, ModuleGroup group) {
+    return op(OpKind::activation, leaf, group, act_flops_per_element(a) * static_cast<double>(element_count(x.shape)),
+              {x}, {}, x.shape);
+}
+
+Val GraphBuilder::gated_act(const Val& x, Act a, const std::string& leaf, ModuleGroup group) {
+    Shape out = x.shape;
+    out.back() /= 2;
+    return op(OpKind::activation, leaf, group, (act_flops_per_element(a) + 1) * static_cast<double>(element_count(out)),
+              {x}, {}, out);
+}
+
+Val GraphBuilder::add(const Val& a, const Val& b, const std::string& leaf, ModuleGroup group) {
+    return op(OpKind::elementwise, leaf, group, static_cast<double>(element_count(a.shape)), {a, b}, {}, a.shape);
+}
+
+Val GraphBuilder::scale(const Val& a, double flops_per_element, const std::string& leaf, ModuleGroup group,
+                        OpKind kind) {
+    return op(kind, leaf, group, flops_per_element * static_cast<double>(element_count(a.shape)), {a}, {}, a.shape);
+}
+
+Val GraphBuilder::embedding(const Val& ids, std::int64_t rows, std::int64_t dim, const std::string& leaf,
+                            ModuleGroup group) {
+    TensorRef table = weight(leaf + ".weight", {rows, dim}, group, small_param_dtype());
+    const std::int64_t n = element_count(ids.shape);
+    TensorRef gathered{table.name, {n, dim}, table.dtype, TensorClass::weight};
+    Shape out = ids.shape;
+    out.push_back(dim);
+    return op(OpKind::embedding, leaf, group, 0, {ids}, {gathered}, out);
+}
+
+Val GraphBuilder::conv(const Val& x, std::int64_t out_channels, const std::vector<std::int64_t>& kernel,
+                       const std::vector<std::int64_t>& stride, const std::vector<std::int64_t>& padding,
+                       std::int64_t groups, bool bias, const std::string& leaf, ModuleGroup group) {
+    const std::size_t rank = kernel.size();
+    assert(x.shape.size() == rank + 2 && stride.size() == rank && padding.size() == rank);
+    const std::int64_t batch = x.shape[0], in_channels = x.shape[1];
+    if (in_channels % groups != 0 || out_channels % groups != 0)
+        throw std::logic_error("conv: channels not divisible by groups");
+    ConvDims dims{batch, in_channels, out_channels, groups, {}, kernel, stride, {}};
+    Shape out{batch, out_channels};
+    std::int64_t out_pixels = 1, kernel_elems = 1;
+    for (std::size_t i = 0; i < rank; ++i) {
+        const std::int64_t in = x.shape[i + 2];
+        const std::int64_t o = (in + 2 * padding[i] - kernel[i]) / stride[i] + 1;
+        dims.in_spatial.push_back(in);
+        dims.out_spatial.push_back(o);
+        out.push_back(o);
+        out_pixels *= o;
+        kernel_elems *= kernel[i];
+    }
+    Shape wshape{out_channels, in_channels / groups};
+    wshape.insert(wshape.end(), kernel.begin(), kernel.end());
+    std::vector<TensorRef> reads{weight(leaf + ".weight", wshape, group, matrix_weight_dtype())};
+    double flops = 2.0 * batch * out_channels * out_pixels * (in_channels / groups) * kernel_elems;
+    if (bias) {
+        reads.push_back(weight(leaf + ".bias", {out_channels}, group, small_param_dtype()));
+        flops += static_cast<double>(batch) * out_channels * out_pixels;
+    }
+    return op(rank == 1 ? OpKind::conv1d : OpKind::conv2d, leaf, group, flops, {x}, std::move(reads), out, dims);
+}
+
+Val GraphBuilder::pool(const Val& x, Shape out_shape, const std::string& leaf, ModuleGroup group) {
+    return op(OpKind::pooling, leaf, group, static_cast<double>(element_count(x.shape)), {x}, {}, std::move(out_shape));
+}
+
+Val GraphBuilder::concat(const std::vector<Val>& parts, std::size_t axis, const std::string& leaf, ModuleGroup group) {
+    assert(!parts.empty());
+    Shape out = parts.front().shape;
+    out[axis] = 0;
+    for (const Val& p : parts) out[axis] += p.shape[axis];
+    return op(OpKind::memcpy, leaf, group, 0, parts, {}, out);
+}
+
+Val GraphBuilder::attention(const AttentionCall& c, const std::string& leaf) {
+    const std::int64_t batch = c.q.shape.at(0), seq_q = c.q.shape.at(1), seq_new = c.k.shape.at(1);
+    assert(c.q.last() == c.heads * c.head_dim && c.k.last() == c.kv_heads * c.head_dim);
+    const std::int64_t total_kv = c.past_kv + seq_new;
+    // A sliding window bounds the keys each query sees and the cache kept (a rolling buffer).
+    const std::int64_t keys = c.window > 0 ? std::min(total_kv, c.window) : total_kv;
+    const std::int64_t past_read = c.window > 0 ? std::min(c.past_kv, c.window) : c.past_kv;
+    const DType kv_dtype = run_.precision.kv_cache;
+    const std::int64_t kv_width = c.kv_heads * c.head_dim;
+
+    if (c.cache_new_kv) {
+        const std::string k_name = qualified(leaf + ".k_cache"), v_name = qualified(leaf + ".v_cache");
+        sink_op(OpKind::memcpy, leaf + ".kv_append", ModuleGroup::attention, 0, {c.k, c.v}, {},
+                {TensorRef{k_name, {batch, seq_new, kv_width}, kv_dtype, TensorClass::kv_cache},
+                 TensorRef{v_name, {batch, seq_new, kv_width}, kv_dtype, TensorClass::kv_cache}});
+    }
+    std::vector<TensorRef> past_k, past_v;
+    if (past_read > 0) {
+        past_k.push_back(TensorRef{qualified(leaf + ".k_cache"), {batch, past_read, kv_width}, kv_dtype, TensorClass::kv_cache});
+        past_v.push_back(TensorRef{qualified(leaf + ".v_cache"), {batch, past_read, kv_width}, kv_dtype, TensorClass::kv_cache});
+    }
+    const double qk_flops = 2.0 * batch * c.heads * seq_q * keys * c.head_dim;
+    const double score_elems = static_cast<double>(batch) * c.heads * seq_q * keys;
+    const Shape out{batch, seq_q, c.heads * c.head_dim};
+
+    if (run_.attention == AttentionImpl::fused) {
+        std::vector<TensorRef> reads = past_k;
+        reads.insert(reads.end(), past_v.begin(), past_v.end());
+        return op(OpKind::attention, leaf, ModuleGroup::attention, 2 * qk_flops + kSoftmaxFlopsPerElement * score_elems,
+                  {c.q, c.k, c.v}, std::move(reads), out,
+                  AttentionDims{batch, c.heads, c.kv_heads, seq_q, keys, c.head_dim, c.causal});
+    }
+    const Val scores = op(OpKind::batched_matmul, leaf + ".scores", ModuleGroup::attention, qk_flops, {c.q, c.k},
+                          past_k, {batch, c.heads, seq_q, keys}, GemmDims{batch * c.heads, seq_q, keys, c.head_dim});
+    const Val probs = op(OpKind::softmax, leaf + ".softmax", ModuleGroup::attention,
+                         kSoftmaxFlopsPerElement * score_elems, {scores}, {}, scores.shape);
+    return op(OpKind::batched_matmul, leaf + ".context", ModuleGroup::attention, qk_flops, {probs, c.v}, past_v, out,
+              GemmDims{batch * c.heads, seq_q, c.head_dim, keys});
+}
+
+Val GraphBuilder::cross_entropy(const Val& logits, const std::string& leaf) {
+    const double n = static_cast<double>(element_count(logits.shape));
+    Shape out = logits.shape;
+    out.pop_back();
+    // Softmax over the vocabulary plus one log and one pick per row.
+    return op(OpKind::softmax, leaf, ModuleGroup::head, kSoftmaxFlopsPerElement * n + 2.0 * element_count(out),
+              {logits}, {}, out);
+}
+
+}  // namespace fmsim::workloads

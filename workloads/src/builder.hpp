@@ -1,0 +1,122 @@
+#pragma once
+// GraphBuilder: the layer vocabulary every model family is written in. Each helper registers its
+// weights, computes FLOPs and bytes by the formulas in docs/formulas.md, and adds the ops.
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "fmsim/workloads/graph.hpp"
+#include "fmsim/workloads/model.hpp"
+
+namespace fmsim::workloads {
+
+// A handle to a value with the logical shape the next op sees (a view may reshape it for free).
+struct Val {
+    ValueId id = 0;
+    Shape shape;
+    DType dtype = DType::bf16;
+    std::int64_t last() const { return shape.back(); }
+};
+
+enum class Norm { layer, rms };
+enum class Act { relu, gelu, gelu_tanh, quick_gelu, silu };
+Act parse_act(const std::string& hf_name);  // "gelu_new" -> gelu_tanh, "swish" -> silu, ...
+
+// Primitive-operation counts per element (a transcendental counts as 1); docs/formulas.md.
+double act_flops_per_element(Act a);
+inline constexpr double kLayerNormFlopsPerElement = 7;  // mean, centre, square+sum, scale, affine (2)
+inline constexpr double kRmsNormFlopsPerElement = 4;    // square+sum, scale, weight
+inline constexpr double kSoftmaxFlopsPerElement = 5;    // max, subtract, exp, sum, divide
+inline constexpr double kRopeFlopsPerElement = 3;       // x*cos + rotate(x)*sin
+
+struct AttentionCall {
+    Val q;  // [batch, seq_q, heads*head_dim]
+    Val k;  // [batch, seq_kv_new, kv_heads*head_dim]: keys computed in this graph
+    Val v;
+    std::int64_t heads = 0, kv_heads = 0, head_dim = 0;
+    std::int64_t past_kv = 0;      // tokens of K and V read from the KV cache
+    bool cache_new_kv = false;     // append k and v to the KV cache (an explicit copy op)
+    bool causal = false;
+    std::int64_t window = 0;       // sliding window (keys per query), 0 = unlimited
+};
+
+class GraphBuilder {
+public:
+    GraphBuilder(OpGraph& graph, const RunSpec& run);
+
+    // Names, component and layer of the ops added while the guard lives.
+    class Scope {
+    public:
+        Scope(GraphBuilder& b, const std::string& name, std::optional<std::string> component, std::optional<int> layer);
+        ~Scope();
+        Scope(const Scope&) = delete;
+        Scope& operator=(const Scope&) = delete;
+
+    private:
+        GraphBuilder& b_;
+        std::size_t prefix_len_;
+        std::string component_;
+        int layer_;
+    };
+    [[nodiscard]] Scope scope(const std::string& name, std::optional<std::string> component = {},
+                              std::optional<int> layer = {}) {
+        return Scope(*this, name, std::move(component), layer);
+    }
+    std::string qualified(const std::string& leaf) const;
+
+    OpGraph& graph() { return g_; }
+    const RunSpec& run() const { return run_; }
+    DType act_dtype() const { return run_.precision.activations; }
+    // Matmul and conv weights take the weight precision; norms, biases and embedding tables stay at
+    // 16 bits when weights are quantized (fp8/int8/int4), as GPTQ, AWQ and SmoothQuant keep them.
+    DType matrix_weight_dtype() const { return run_.precision.weights; }
+    DType small_param_dtype() const;
+
+    Val input(const std::string& name, Shape shape, DType dtype);
+    Val view(const Val& v, Shape shape) const;  // free reshape; element count must match
+    // A part of a value read in place (q, k, v out of a packed QKV projection): no copy, and an op
+    // that reads it is charged only the part's bytes.
+    Val slice(const Val& v, Shape shape) const;
+    TensorRef weight(const std::string& leaf, Shape shape, ModuleGroup group, DType dtype,
+                     double active_fraction = 1.0);
+
+    // The generic op: reads `inputs` and `extra_reads`, produces one value of `out_shape`.
+    Val op(OpKind kind, const std::string& leaf, ModuleGroup group, double flops, const std::vector<Val>& inputs,
+           std::vector<TensorRef> extra_reads, Shape out_shape, OpDims dims = {},
+           std::vector<TensorRef> extra_writes = {});
+    // An op that produces no value (a KV-cache append).
+    void sink_op(OpKind kind, const std::string& leaf, ModuleGroup group, double flops, const std::vector<Val>& inputs,
+                 std::vector<TensorRef> extra_reads, std::vector<TensorRef> writes);
+
+    // y = x W (+ b) over the last dim of x. `expert_fraction` < 1 marks an MoE expert weight.
+    Val linear(const Val& x, std::int64_t out_features, bool bias, const std::string& leaf, ModuleGroup group);
+    Val norm(const Val& x, Norm kind, bool bias, const std::string& leaf, ModuleGroup group = ModuleGroup::norm);
+    Val group_norm(const Val& x, std::int64_t groups, const std::string& leaf, ModuleGroup group);
+    Val act(const Val& x, Act a, const std::string& leaf, ModuleGroup group);
+    // act(gate) * up, where x = [gate | up] along the last dim (SwiGLU, GEGLU).
+    Val gated_act(const Val& x, Act a, const std::string& leaf, ModuleGroup group);
+    Val add(const Val& a, const Val& b, const std::string& leaf, ModuleGroup group);
+    Val scale(const Val& a, double flops_per_element, const std::string& leaf, ModuleGroup group, OpKind kind = OpKind::elementwise);
+    // Table lookup: reads only the rows gathered.
+    Val embedding(const Val& ids, std::int64_t rows, std::int64_t dim, const std::string& leaf, ModuleGroup group);
+    // x [B, C, *spatial] -> [B, out, *spatial']; kernel/stride/padding per spatial dim.
+    Val conv(const Val& x, std::int64_t out_channels, const std::vector<std::int64_t>& kernel,
+             const std::vector<std::int64_t>& stride, const std::vector<std::int64_t>& padding, std::int64_t groups,
+             bool bias, const std::string& leaf, ModuleGroup group);
+    Val pool(const Val& x, Shape out_shape, const std::string& leaf, ModuleGroup group);
+    Val concat(const std::vector<Val>& parts, std::size_t axis, const std::string& leaf, ModuleGroup group);
+    Val attention(const AttentionCall& call, const std::string& leaf);
+    // Softmax cross-entropy over the last dim (training loss).
+    Val cross_entropy(const Val& logits, const std::string& leaf);
+
+private:
+    friend class Scope;
+    OpGraph& g_;
+    RunSpec run_;
+    std::string prefix_;
+    std::string component_;
+    int layer_ = -1;
+};
+
+}  // namespace fmsim::workloads

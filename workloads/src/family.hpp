@@ -1,0 +1,34 @@
+#pragma once
+// The family registry: each family (a .cpp in families/) registers the Hugging Face model_type
+// values it understands, with its parser and its schema docs. Configs pick a family by model_type.
+#include <functional>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "fmsim/workloads/schema.hpp"
+
+namespace fmsim::workloads {
+
+struct FamilyEntry {
+    std::string model_type;
+    std::function<std::unique_ptr<Model>(const json&, const ConfigContext&)> parse;
+    std::function<std::vector<SchemaDoc>()> docs;
+};
+
+const std::vector<FamilyEntry>& registered_families();
+
+// Registers at static-initialisation time; families are linked as an OBJECT library so the
+// linker keeps these objects.
+struct FamilyRegistrar {
+    explicit FamilyRegistrar(FamilyEntry entry);
+};
+
+// Dispatches on j["model_type"].
+std::unique_ptr<Model> parse_model_json(const json& j, const ConfigContext& ctx);
+
+// Shared run checks for families.
+void require_phase(const RunSpec& run, std::initializer_list<RunPhase> allowed, const std::string& model_kind);
+std::int64_t positive_or(std::int64_t value, std::int64_t fallback);
+
+}  // namespace fmsim::workloads

@@ -1,0 +1,207 @@
+#include <algorithm>
+#include <cstdlib>
+#include <fstream>
+#include <sstream>
+
+#include "family.hpp"
+#include "passes.hpp"
+
+#ifndef FMSIM_SOURCE_CONFIG_DIR
+#error "FMSIM_SOURCE_CONFIG_DIR must be defined by the build"
+#endif
+
+namespace fmsim::workloads {
+
+namespace {
+std::vector<FamilyEntry>& family_storage() {
+    static std::vector<FamilyEntry> families;
+    return families;
+}
+
+struct ZooMeta {
+    std::string description;
+    double published_params = 0;
+    double published_active_params = 0;
+    double published_params_precision = 0.005;
+    std::string source;
+};
+
+const Schema<ZooMeta>& zoo_meta_schema() {
+    static const auto s = Schema<ZooMeta>("fmsim zoo metadata",
+                                          "The \"fmsim\" block of a zoo file: what the entry is and the published "
+                                          "parameter count the tests check it against.")
+                              .string("description", &ZooMeta::description, std::nullopt,
+                                      "One line: what the model is and its published configuration.")
+                              .number("published_params", &ZooMeta::published_params, std::nullopt, "parameters",
+                                      "Parameter count published by the model's authors.", 1)
+                              .number("published_active_params", &ZooMeta::published_active_params, 0.0,
+                                      "parameters", "Parameters used per token (MoE), when published; 0 = dense.")
+                              .number("published_params_precision", &ZooMeta::published_params_precision, 0.005,
+                                      "fraction",
+                                      "Relative precision of the published figure: 0.005 for a precise count; larger "
+                                      "only where the authors published a rounded size label (say why in source).")
+                              .string("source", &ZooMeta::source, std::nullopt,
+                                      "Where published_params comes from (paper, model card).");
+    return s;
+}
+}  // namespace
+
+const std::vector<FamilyEntry>& registered_families() { return family_storage(); }
+
+FamilyRegistrar::FamilyRegistrar(FamilyEntry entry) { family_storage().push_back(std::move(entry)); }
+
+std::unique_ptr<Model> parse_model_json(const json& j, const ConfigContext& ctx) {
+    if (!j.is_object()) ctx.fail("expected a model config object, got " + json_type_name(j));
+    std::vector<std::string> types;
+    for (const auto& f : registered_families()) types.push_back(f.model_type);
+    std::sort(types.begin(), types.end());
+    auto it = j.find("model_type");
+    if (it == j.end() || !it->is_string())
+        ctx.at("model_type").fail("expected a string naming the family, one of " + schema_detail::list_text(types));
+    const auto type = it->get<std::string>();
+    for (const auto& f : registered_families())
+        if (f.model_type == type) return f.parse(j, ctx);
+    const std::string hint = did_you_mean(type, types);
+    ctx.at("model_type").fail("unsupported model_type \"" + type + "\"" +
+                              (hint.empty() ? "" : " (did you mean \"" + hint + "\"?)") + "; supported: " +
+                              schema_detail::list_text(types));
+}
+
+std::string_view to_string(RunPhase p) {
+    switch (p) {
+        case RunPhase::prefill: return "prefill";
+        case RunPhase::decode: return "decode";
+        case RunPhase::generate: return "generate";
+        case RunPhase::train: return "train";
+        case RunPhase::encode: return "encode";
+        case RunPhase::sample: return "sample";
+    }
+    return "?";
+}
+
+std::optional<RunPhase> parse_run_phase(std::string_view s) {
+    for (RunPhase p : {RunPhase::prefill, RunPhase::decode, RunPhase::generate, RunPhase::train, RunPhase::encode,
+                       RunPhase::sample})
+        if (to_string(p) == s) return p;
+    return std::nullopt;
+}
+
+std::string_view to_string(Recompute r) {
+    switch (r) {
+        case Recompute::none: return "none";
+        case Recompute::selective: return "selective";
+        case Recompute::full: return "full";
+    }
+    return "?";
+}
+
+std::optional<Recompute> parse_recompute(std::string_view s) {
+    for (Recompute r : {Recompute::none, Recompute::selective, Recompute::full})
+        if (to_string(r) == s) return r;
+    return std::nullopt;
+}
+
+void require_phase(const RunSpec& run, std::initializer_list<RunPhase> allowed, const std::string& model_kind) {
+    if (std::find(allowed.begin(), allowed.end(), run.phase) != allowed.end()) return;
+    std::string list;
+    for (RunPhase p : allowed) list += (list.empty() ? "" : ", ") + std::string(to_string(p));
+    throw ScenarioError("phase '" + std::string(to_string(run.phase)) + "' does not apply to " + model_kind +
+                        "; supported phases: " + list);
+}
+
+std::int64_t positive_or(std::int64_t value, std::int64_t fallback) { return value > 0 ? value : fallback; }
+
+Workload Model::build(const RunSpec& requested) const {
+    if (requested.batch < 1) throw ScenarioError("batch must be >= 1, got " + std::to_string(requested.batch));
+    if (requested.input_len < 0 || requested.output_len < 0 || requested.steps < 0)
+        throw ScenarioError("lengths and steps must be >= 0 (0 = the model's default)");
+    const RunSpec run = resolve(requested);
+    Workload w{name, family(), run, {}};
+    if (run.phase == RunPhase::train) {
+        const OpGraph forward = build_training_forward(run);
+        w.stages.push_back(make_training_step(forward, run));
+    } else {
+        w.stages = build_inference(run);
+    }
+    return w;
+}
+
+std::filesystem::path config_dir() {
+    if (const char* env = std::getenv("FMSIM_CONFIG_DIR"); env && *env) return env;
+    return FMSIM_SOURCE_CONFIG_DIR;
+}
+
+std::vector<std::string> zoo_names() {
+    std::vector<std::string> names;
+    const auto dir = config_dir() / "models";
+    if (!std::filesystem::is_directory(dir)) return names;
+    for (const auto& e : std::filesystem::directory_iterator(dir))
+        if (e.path().extension() == ".json") names.push_back(e.path().stem().string());
+    std::sort(names.begin(), names.end());
+    return names;
+}
+
+namespace {
+json read_json_file(const std::filesystem::path& path) {
+    std::ifstream in(path);
+    if (!in) throw ConfigError(path.string(), "", "cannot open the file");
+    try {
+        return json::parse(in);
+    } catch (const json::parse_error& e) {
+        throw ConfigError(path.string(), "", std::string("invalid JSON: ") + e.what());
+    }
+}
+}  // namespace
+
+std::unique_ptr<Model> load_model(const std::string& name_or_path) {
+    std::filesystem::path path = name_or_path;
+    const bool looks_like_path = name_or_path.find('/') != std::string::npos || path.extension() == ".json";
+    if (!looks_like_path) {
+        path = config_dir() / "models" / (name_or_path + ".json");
+        if (!std::filesystem::exists(path)) {
+            const auto names = zoo_names();
+            const std::string hint = did_you_mean(name_or_path, names);
+            std::string list;
+            for (const auto& n : names) list += (list.empty() ? "" : ", ") + n;
+            throw UserError("unknown model '" + name_or_path + "'" +
+                            (hint.empty() ? "" : " (did you mean '" + hint + "'?)") + "; the zoo has: " + list +
+                            "; or pass a path to a config.json");
+        }
+    } else if (!std::filesystem::exists(path)) {
+        throw ConfigError(path.string(), "", "no such file");
+    }
+    json j = read_json_file(path);
+    const ConfigContext ctx{path.string(), ""};
+    ZooMeta meta;
+    bool has_meta = false;
+    if (j.is_object() && j.contains("fmsim")) {
+        meta = zoo_meta_schema().parse(j["fmsim"], ctx.at("fmsim"));
+        has_meta = true;
+        j.erase("fmsim");
+    }
+    auto model = parse_model_json(j, ctx);
+    model->name = path.stem().string();
+    if (has_meta) {
+        model->description = meta.description;
+        model->published_params = meta.published_params;
+        if (meta.published_active_params > 0) model->published_active_params = meta.published_active_params;
+        model->published_source = meta.source;
+        model->published_params_precision = meta.published_params_precision;
+    }
+    return model;
+}
+
+std::vector<SchemaDoc> model_schema_docs() {
+    std::vector<SchemaDoc> out{zoo_meta_schema().doc()};
+    std::vector<std::string> seen;
+    for (const auto& f : registered_families()) {
+        for (auto& d : f.docs()) {
+            if (std::find(seen.begin(), seen.end(), d.name) != seen.end()) continue;
+            seen.push_back(d.name);
+            out.push_back(std::move(d));
+        }
+    }
+    return out;
+}
+
+}  // namespace fmsim::workloads

@@ -1,0 +1,89 @@
+#include "fmsim/workloads/op.hpp"
+
+#include <numeric>
+
+namespace fmsim::workloads {
+
+std::int64_t element_count(const Shape& s) {
+    return std::accumulate(s.begin(), s.end(), std::int64_t{1}, std::multiplies<>());
+}
+
+std::string to_string(const Shape& s) {
+    std::string out = "[";
+    for (std::size_t i = 0; i < s.size(); ++i) {
+        if (i) out += ", ";
+        out += std::to_string(s[i]);
+    }
+    return out + "]";
+}
+
+std::string_view to_string(OpKind k) {
+    switch (k) {
+        case OpKind::matmul: return "matmul";
+        case OpKind::batched_matmul: return "batched_matmul";
+        case OpKind::attention: return "attention";
+        case OpKind::softmax: return "softmax";
+        case OpKind::layer_norm: return "layer_norm";
+        case OpKind::rms_norm: return "rms_norm";
+        case OpKind::group_norm: return "group_norm";
+        case OpKind::elementwise: return "elementwise";
+        case OpKind::activation: return "activation";
+        case OpKind::embedding: return "embedding";
+        case OpKind::conv1d: return "conv1d";
+        case OpKind::conv2d: return "conv2d";
+        case OpKind::pooling: return "pooling";
+        case OpKind::collective: return "collective";
+        case OpKind::memcpy: return "memcpy";
+        case OpKind::optimizer_update: return "optimizer_update";
+    }
+    return "?";
+}
+
+std::string_view to_string(ModuleGroup g) {
+    switch (g) {
+        case ModuleGroup::embedding: return "embedding";
+        case ModuleGroup::attention: return "attention";
+        case ModuleGroup::ffn: return "ffn";
+        case ModuleGroup::norm: return "norm";
+        case ModuleGroup::head: return "head";
+        case ModuleGroup::conv: return "conv";
+        case ModuleGroup::other: return "other";
+    }
+    return "?";
+}
+
+std::string_view to_string(Phase p) {
+    switch (p) {
+        case Phase::forward: return "forward";
+        case Phase::backward: return "backward";
+        case Phase::optimizer: return "optimizer";
+    }
+    return "?";
+}
+
+std::string_view to_string(TensorClass c) {
+    switch (c) {
+        case TensorClass::weight: return "weight";
+        case TensorClass::activation: return "activation";
+        case TensorClass::kv_cache: return "kv_cache";
+        case TensorClass::gradient: return "gradient";
+        case TensorClass::optimizer_state: return "optimizer_state";
+    }
+    return "?";
+}
+
+namespace {
+std::int64_t sum_bytes(const std::vector<TensorRef>& ts, const TensorClass* only) {
+    std::int64_t total = 0;
+    for (const auto& t : ts)
+        if (!only || t.cls == *only) total += t.bytes();
+    return total;
+}
+}  // namespace
+
+std::int64_t Op::bytes_read(TensorClass c) const { return sum_bytes(reads, &c); }
+std::int64_t Op::bytes_written(TensorClass c) const { return sum_bytes(writes, &c); }
+std::int64_t Op::bytes_read() const { return sum_bytes(reads, nullptr); }
+std::int64_t Op::bytes_written() const { return sum_bytes(writes, nullptr); }
+
+}  // namespace fmsim::workloads

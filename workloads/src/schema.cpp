@@ -1,0 +1,88 @@
+#include "fmsim/workloads/schema.hpp"
+
+#include <algorithm>
+#include <cmath>
+
+namespace fmsim::workloads {
+
+std::string json_type_name(const json& j) {
+    if (j.is_null()) return "null";
+    if (j.is_boolean()) return std::string("boolean ") + (j.get<bool>() ? "true" : "false");
+    if (j.is_number()) return "number " + j.dump();
+    if (j.is_string()) return "string " + j.dump();
+    if (j.is_array()) return "an array";
+    return "an object";
+}
+
+namespace {
+std::size_t edit_distance(const std::string& a, const std::string& b) {
+    std::vector<std::size_t> prev(b.size() + 1), cur(b.size() + 1);
+    for (std::size_t j = 0; j <= b.size(); ++j) prev[j] = j;
+    for (std::size_t i = 1; i <= a.size(); ++i) {
+        cur[0] = i;
+        for (std::size_t j = 1; j <= b.size(); ++j)
+            cur[j] = std::min({prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (a[i - 1] == b[j - 1] ? 0 : 1)});
+        std::swap(prev, cur);
+    }
+    return prev[b.size()];
+}
+}  // namespace
+
+std::string did_you_mean(const std::string& key, const std::vector<std::string>& candidates) {
+    std::string best;
+    std::size_t best_d = std::max<std::size_t>(2, key.size() / 3) + 1;
+    for (const auto& c : candidates) {
+        const std::size_t d = edit_distance(key, c);
+        if (d < best_d) {
+            best_d = d;
+            best = c;
+        }
+    }
+    return best;
+}
+
+namespace schema_detail {
+
+std::int64_t read_int(const json& j, const ConfigContext& at, std::int64_t min) {
+    const bool integral = j.is_number_integer() || (j.is_number_float() && std::floor(j.get<double>()) == j.get<double>());
+    if (!integral) at.fail("expected an integer >= " + std::to_string(min) + ", got " + json_type_name(j));
+    const auto v = j.is_number_float() ? static_cast<std::int64_t>(j.get<double>()) : j.get<std::int64_t>();
+    if (v < min) at.fail("expected an integer >= " + std::to_string(min) + ", got " + std::to_string(v));
+    return v;
+}
+
+double read_number(const json& j, const ConfigContext& at, double min) {
+    if (!j.is_number()) at.fail("expected a number >= " + json(min).dump() + ", got " + json_type_name(j));
+    const double v = j.get<double>();
+    if (!(v >= min)) at.fail("expected a number >= " + json(min).dump() + ", got " + json(v).dump());
+    return v;
+}
+
+bool read_bool(const json& j, const ConfigContext& at) {
+    if (!j.is_boolean()) at.fail("expected true or false, got " + json_type_name(j));
+    return j.get<bool>();
+}
+
+std::string list_text(const std::vector<std::string>& v) {
+    std::string out;
+    for (const auto& s : v) out += (out.empty() ? "" : ", ") + ("\"" + s + "\"");
+    return out;
+}
+
+std::string read_choice(const json& j, const ConfigContext& at, const std::vector<std::string>& allowed) {
+    if (!j.is_string()) at.fail("expected one of " + list_text(allowed) + ", got " + json_type_name(j));
+    const auto s = j.get<std::string>();
+    if (std::find(allowed.begin(), allowed.end(), s) == allowed.end())
+        at.fail("expected one of " + list_text(allowed) + ", got \"" + s + "\"");
+    return s;
+}
+
+std::vector<std::int64_t> read_int_list(const json& j, const ConfigContext& at, std::int64_t min) {
+    if (!j.is_array() || j.empty()) at.fail("expected a non-empty list of integers, got " + json_type_name(j));
+    std::vector<std::int64_t> out;
+    for (std::size_t i = 0; i < j.size(); ++i) out.push_back(read_int(j[i], at.at(std::to_string(i)), min));
+    return out;
+}
+
+}  // namespace schema_detail
+}  // namespace fmsim::workloads

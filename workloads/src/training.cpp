@@ -1,0 +1,310 @@
+#include <algorithm>
+#include <map>
+#include <set>
+#include <unordered_map>
+
+#include "fmsim/workloads/errors.hpp"
+#include "passes.hpp"
+
+namespace fmsim::workloads {
+
+namespace {
+
+using Block = std::pair<std::string, int>;  // (component, layer)
+
+bool recomputed_under(Recompute policy, const Op& op) {
+    if (op.layer < 0) return false;
+    switch (policy) {
+        case Recompute::none: return false;
+        case Recompute::full: return true;
+        case Recompute::selective:
+            return op.group == ModuleGroup::attention &&
+                   (op.kind == OpKind::batched_matmul || op.kind == OpKind::softmax);
+    }
+    return false;
+}
+
+class TrainingPass {
+public:
+    TrainingPass(const OpGraph& fwd, const RunSpec& run) : fwd_(fwd), g_(fwd), run_(run) {}
+
+    Stage run() {
+        const std::size_t forward_ops = fwd_.op_count();
+        mark_requires_grad();
+        for (OpId i = 0; i < forward_ops; ++i)
+            if (recomputed_under(run_.recompute, fwd_.op(i)))
+                recompute_plan_[Block{fwd_.op(i).component, fwd_.op(i).layer}].push_back(i);
+        for (OpId i = static_cast<OpId>(forward_ops); i-- > 0;) backward_of(i);
+        return optimizer_stage();
+    }
+
+private:
+    void mark_requires_grad() {
+        requires_grad_.assign(fwd_.value_count(), false);
+        for (OpId i = 0; i < fwd_.op_count(); ++i) {
+            const Op& op = fwd_.op(i);
+            bool rg = false;
+            for (ValueId v : op.inputs) rg = rg || requires_grad_[v];
+            for (const auto& r : op.reads) {
+                if (r.cls != TensorClass::weight) continue;
+                const Weight* w = fwd_.find_weight(r.name);
+                rg = rg || (w && w->trainable);
+            }
+            for (ValueId v : op.outputs) requires_grad_[v] = rg;
+        }
+    }
+
+    ValueId saved(ValueId v) const {
+        auto it = remap_.find(v);
+        return it == remap_.end() ? v : it->second;
+    }
+
+    Op derived(const Op& src, const std::string& suffix, OpKind kind, double flops) const {
+        Op o;
+        o.name = src.name + suffix;
+        o.kind = kind;
+        o.group = src.group;
+        o.phase = Phase::backward;
+        o.layer = src.layer;
+        o.component = src.component;
+        o.math_dtype = src.math_dtype;
+        o.flops = flops;
+        return o;
+    }
+
+    void read_value(Op& o, ValueId v) const {
+        o.inputs.push_back(v);
+        o.reads.push_back(g_.value(v).tensor);
+    }
+
+    // Re-runs the planned forward ops of a block before its first backward op.
+    void recompute_block(const Block& b) {
+        if (!recomputed_blocks_.insert(b).second) return;
+        auto it = recompute_plan_.find(b);
+        if (it == recompute_plan_.end()) return;
+        for (OpId i : it->second) {
+            const Op& src = fwd_.op(i);
+            Op o = src;
+            o.name += ".recompute";
+            o.phase = Phase::backward;
+            o.recompute = true;
+            o.outputs.clear();
+            std::vector<TensorRef> produced;
+            for (ValueId v : src.outputs) produced.push_back(fwd_.value(v).tensor);
+            o.writes.erase(o.writes.end() - static_cast<std::ptrdiff_t>(produced.size()), o.writes.end());
+            for (ValueId& v : o.inputs) v = saved(v);
+            const OpId id = g_.add_op(std::move(o), produced);
+            for (std::size_t k = 0; k < src.outputs.size(); ++k) remap_[src.outputs[k]] = g_.op(id).outputs[k];
+        }
+    }
+
+    void accumulate(ValueId target, ValueId grad, const Op& src) {
+        auto it = grad_.find(target);
+        if (it == grad_.end()) {
+            grad_[target] = grad;
+            return;
+        }
+        Op o = derived(src, ".grad_accumulate", OpKind::elementwise,
+                       static_cast<double>(element_count(g_.value(grad).tensor.shape)));
+        read_value(o, it->second);
+        read_value(o, grad);
+        TensorRef t = g_.value(target).tensor;
+        t.name += ".grad";
+        const OpId id = g_.add_op(std::move(o), {t});
+        it->second = g_.op(id).outputs.front();
+    }
+
+    TensorRef grad_ref_of(ValueId v) const {
+        TensorRef t = g_.value(v).tensor;
+        t.name += ".grad";
+        return t;
+    }
+
+    std::vector<TensorRef> weight_reads(const Op& op) const {
+        std::vector<TensorRef> out;
+        for (const auto& r : op.reads)
+            if (r.cls == TensorClass::weight) out.push_back(r);
+        return out;
+    }
+
+    std::vector<TensorRef> weight_grads(const Op& op) const {
+        std::vector<TensorRef> out;
+        for (const auto& r : op.reads) {
+            if (r.cls != TensorClass::weight) continue;
+            const Weight* w = fwd_.find_weight(r.name);
+            if (!w || !w->trainable) continue;
+            out.push_back(TensorRef{r.name + ".grad", r.shape, w->dtype, TensorClass::gradient});
+        }
+        return out;
+    }
+
+    // Adds a backward op that produces the gradients of `targets` (activations) and of
+    // `weight_grads` (parameters), accumulating where a tensor already has a gradient.
+    void emit(const Op& src, Op o, const std::vector<ValueId>& targets, const std::vector<TensorRef>& weight_grads = {}) {
+        std::vector<TensorRef> produced;
+        for (ValueId t : targets) produced.push_back(grad_ref_of(t));
+        for (const auto& w : weight_grads) produced.push_back(w);
+        const OpId id = g_.add_op(std::move(o), produced);
+        const auto outs = g_.op(id).outputs;
+        for (std::size_t k = 0; k < targets.size(); ++k) accumulate(targets[k], outs[k], src);
+        for (std::size_t k = 0; k < weight_grads.size(); ++k)
+            accumulate_weight(weight_grads[k], outs[targets.size() + k], src);
+    }
+
+    void accumulate_weight(const TensorRef& grad, ValueId v, const Op& src) {
+        const std::string weight = grad.name.substr(0, grad.name.size() - std::string(".grad").size());
+        auto it = weight_grad_.find(weight);
+        if (it == weight_grad_.end()) {
+            weight_grad_[weight] = v;
+            return;
+        }
+        // A tied weight (shared embedding and LM head) sums the gradients of its uses.
+        Op o = derived(src, ".wgrad_accumulate", OpKind::elementwise, static_cast<double>(element_count(grad.shape)));
+        read_value(o, it->second);
+        read_value(o, v);
+        const OpId id = g_.add_op(std::move(o), {grad});
+        it->second = g_.op(id).outputs.front();
+    }
+
+    void backward_of(OpId i) {
+        const Op& src = fwd_.op(i);
+        bool any_rg = false;
+        for (ValueId v : src.outputs) any_rg = any_rg || requires_grad_[v];
+        if (!any_rg) return;
+        // Outputs nobody consumed are losses: their gradient is the seed, not a value.
+        std::vector<ValueId> grad_outs;
+        for (ValueId v : src.outputs)
+            if (auto it = grad_.find(v); it != grad_.end()) grad_outs.push_back(it->second);
+        bool consumed = false;
+        for (ValueId v : src.outputs) consumed = consumed || !consumers_of(v).empty();
+        if (grad_outs.empty() && consumed) return;  // feeds nothing that reaches the loss
+
+        if (src.layer >= 0) recompute_block(Block{src.component, src.layer});
+
+        std::vector<ValueId> grad_targets;  // distinct: slices of one packed value share a gradient
+        for (ValueId v : src.inputs)
+            if (requires_grad_[v] && std::find(grad_targets.begin(), grad_targets.end(), v) == grad_targets.end())
+                grad_targets.push_back(v);
+
+        auto start = [&](const std::string& suffix, OpKind kind, double flops) {
+            Op o = derived(src, suffix, kind, flops);
+            for (ValueId g : grad_outs) read_value(o, g);
+            return o;
+        };
+
+        switch (src.kind) {
+            case OpKind::matmul:
+            case OpKind::conv1d:
+            case OpKind::conv2d: {
+                if (!grad_targets.empty()) {
+                    Op o = start(".dgrad", src.kind, src.flops);
+                    for (auto& w : weight_reads(src)) o.reads.push_back(w);
+                    emit(src, std::move(o), grad_targets);
+                }
+                if (auto grads = weight_grads(src); !grads.empty()) {
+                    Op o = start(".wgrad", src.kind, src.flops);
+                    for (ValueId v : src.inputs) read_value(o, saved(v));
+                    emit(src, std::move(o), {}, grads);
+                }
+                break;
+            }
+            case OpKind::embedding: {
+                if (auto grads = weight_grads(src); !grads.empty()) {
+                    // Scatter-add of the output gradient into the gathered rows.
+                    const double n = static_cast<double>(element_count(fwd_.value(src.outputs.front()).tensor.shape));
+                    Op o = start(".wgrad", OpKind::embedding, n);
+                    emit(src, std::move(o), {}, grads);
+                }
+                break;
+            }
+            case OpKind::batched_matmul: {
+                // d(A B): dA = dC B^T, dB = A^T dC; each is one product of the forward's size.
+                for (std::size_t k = 0; k < src.inputs.size(); ++k) {
+                    if (!requires_grad_[src.inputs[k]]) continue;
+                    Op o = start(k == 0 ? ".grad_a" : ".grad_b", OpKind::batched_matmul, src.flops);
+                    for (std::size_t other = 0; other < src.inputs.size(); ++other)
+                        if (other != k) read_value(o, saved(src.inputs[other]));
+                    for (const auto& r : src.reads)
+                        if (r.cls == TensorClass::kv_cache) o.reads.push_back(r);
+                    emit(src, std::move(o), {src.inputs[k]});
+                }
+                break;
+            }
+            case OpKind::attention: {
+                Op o = start(".bwd", OpKind::attention, kFusedAttentionBackwardFactor * src.flops);
+                o.dims = src.dims;
+                for (ValueId v : src.inputs) read_value(o, saved(v));
+                for (ValueId v : src.outputs) read_value(o, saved(v));
+                emit(src, std::move(o), grad_targets);
+                break;
+            }
+            default: {
+                Op o = start(".bwd", src.kind, kBackwardFactor * src.flops);
+                for (ValueId v : src.inputs) read_value(o, saved(v));
+                for (auto& w : weight_reads(src)) o.reads.push_back(w);
+                emit(src, std::move(o), grad_targets, weight_grads(src));
+                break;
+            }
+        }
+    }
+
+    const std::vector<OpId>& consumers_of(ValueId v) {
+        if (consumers_.empty()) consumers_ = fwd_.consumers();
+        return consumers_[v];
+    }
+
+    Stage optimizer_stage() {
+        Stage s;
+        s.name = "train_step";
+        for (const Weight& w : fwd_.weights()) {
+            if (!w.trainable) continue;
+            if (bits_per_element(w.dtype) < 16)
+                throw ScenarioError("training updates weights stored as " + std::string(to_string(w.dtype)) +
+                                    "; use 16- or 32-bit weights (quantized frozen bases arrive with fine-tuning)");
+            // Mixed-precision AdamW keeps fp32 moments and, below fp32, an fp32 master copy
+            // (Micikevicius et al. 2018; ZeRO, Rajbhandari et al. 2020, section 3.1: 12 bytes/param).
+            const bool master = w.dtype != DType::fp32;
+            std::vector<TensorRef> states{{w.name + ".adam_m", w.shape, DType::fp32, TensorClass::optimizer_state},
+                                          {w.name + ".adam_v", w.shape, DType::fp32, TensorClass::optimizer_state}};
+            if (master) states.push_back({w.name + ".master", w.shape, DType::fp32, TensorClass::optimizer_state});
+            Op o;
+            o.name = w.name + ".adamw";
+            o.kind = OpKind::optimizer_update;
+            o.group = w.group;
+            o.phase = Phase::optimizer;
+            o.layer = w.layer;
+            o.component = w.component;
+            o.math_dtype = DType::fp32;
+            o.flops = kAdamFlopsPerParam * static_cast<double>(w.elements());
+            if (auto it = weight_grad_.find(w.name); it != weight_grad_.end()) {
+                o.inputs.push_back(it->second);
+                o.reads.push_back(TensorRef{w.name + ".grad", w.shape, w.dtype, TensorClass::gradient});
+            }
+            for (const auto& t : states) o.reads.push_back(t);
+            o.writes = states;
+            o.writes.push_back(TensorRef{w.name, w.shape, w.dtype, TensorClass::weight});
+            g_.add_op(std::move(o));
+            s.gradient_bytes += w.bytes();
+            for (const auto& t : states) s.optimizer_state_bytes += t.bytes();
+        }
+        s.graph = std::make_shared<const OpGraph>(std::move(g_));
+        return s;
+    }
+
+    const OpGraph& fwd_;
+    OpGraph g_;
+    RunSpec run_;
+    std::vector<bool> requires_grad_;
+    std::vector<std::vector<OpId>> consumers_;
+    std::unordered_map<ValueId, ValueId> grad_;
+    std::unordered_map<ValueId, ValueId> remap_;
+    std::unordered_map<std::string, ValueId> weight_grad_;
+    std::map<Block, std::vector<OpId>> recompute_plan_;
+    std::set<Block> recomputed_blocks_;
+};
+
+}  // namespace
+
+Stage make_training_step(const OpGraph& forward, const RunSpec& run) { return TrainingPass(forward, run).run(); }
+
+}  // namespace fmsim::workloads
