@@ -1,0 +1,48 @@
+#pragma once
+// Transformer pieces shared by the encoder, encoder-decoder, vision and multimodal families:
+// self-attention, cross-attention and MLP sub-blocks, and a whole block with pre- or post-norm.
+#include "../builder.hpp"
+
+namespace fmsim::workloads {
+
+struct BlockSpec {
+    std::int64_t hidden = 0, heads = 0, kv_heads = 0, head_dim = 0, ffn = 0;
+    Norm norm = Norm::layer;
+    bool norm_bias = true;
+    bool pre_norm = true;        // pre-LN (GPT-2, ViT, CLIP, Whisper, T5) or post-LN (BERT)
+    bool attention_bias = true;  // q/k/v/o biases
+    bool mlp_bias = true;
+    bool gated = false;          // act(gate) * up (SwiGLU/GEGLU)
+    Act act = Act::gelu;
+    bool causal = false;
+};
+
+// Self-attention over x [B, S, d] with a packed QKV projection; K/V of `past` earlier tokens come
+// from the KV cache, new ones are appended when cache_kv.
+Val emit_self_attention(GraphBuilder& b, const BlockSpec& s, const Val& x, std::int64_t past = 0,
+                        bool cache_kv = false);
+// Cross-attention of x [B, S, d] to `memory` [B, M, d_mem]. With `memory` unset, K and V of
+// `memory_len` tokens are read from the cross-attention cache (decode steps); with cache_kv the
+// freshly projected K/V are stored there.
+Val emit_cross_attention(GraphBuilder& b, const BlockSpec& s, const Val& x, const std::optional<Val>& memory,
+                         std::int64_t memory_len, std::int64_t memory_dim, bool cache_kv = false);
+Val emit_mlp(GraphBuilder& b, const BlockSpec& s, const Val& x);
+
+// One block: [norm] self-attn [+cross-attn] MLP with residuals, norms placed by s.pre_norm.
+// Call inside a scope that names the block and sets its layer.
+struct BlockIO {
+    std::int64_t past = 0;
+    bool cache_kv = false;
+    std::optional<Val> memory;      // cross-attention source (encoder output)
+    std::int64_t memory_len = 0;    // cross-attention length when read from cache
+    std::int64_t memory_dim = 0;    // width of the memory; 0 = the block's hidden size
+    bool cross_attention = false;
+    bool cache_cross_kv = false;
+};
+Val emit_block(GraphBuilder& b, const BlockSpec& s, Val h, const BlockIO& io = {});
+
+// `layers` blocks named "<name>.<i>" with layer index i.
+Val emit_blocks(GraphBuilder& b, const BlockSpec& s, Val h, std::int64_t layers, const std::string& name = "layers",
+                const BlockIO& io = {});
+
+}  // namespace fmsim::workloads
