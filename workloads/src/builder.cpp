@@ -69,7 +69,7 @@ Val GraphBuilder::slice(const Val& v, Shape shape) const {
 
 TensorRef GraphBuilder::weight(const std::string& leaf, Shape shape, ModuleGroup group, DType dtype,
                                double active_fraction) {
-    Weight w{qualified(leaf), shape, dtype, group, component_, layer_, active_fraction, true};
+    Weight w{qualified(leaf), shape, dtype, group, component_, layer_, active_fraction, trainable_};
     g_.add_weight(w);
     return TensorRef{w.name, std::move(shape), dtype, TensorClass::weight};
 }

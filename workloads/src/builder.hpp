@@ -73,6 +73,10 @@ public:
     DType matrix_weight_dtype() const { return run_.precision.weights; }
     DType small_param_dtype() const;
 
+    // Weights registered while false are frozen: they get no gradient or optimizer state in a
+    // training step (e.g. Stable Diffusion's text encoder and VAE while the U-Net trains).
+    void set_trainable(bool trainable) { trainable_ = trainable; }
+
     Val input(const std::string& name, Shape shape, DType dtype);
     Val view(const Val& v, Shape shape) const;  // free reshape; element count must match
     // A part of a value read in place (q, k, v out of a packed QKV projection): no copy, and an op
@@ -117,6 +121,7 @@ private:
     std::string prefix_;
     std::string component_;
     int layer_ = -1;
+    bool trainable_ = true;
 };
 
 }  // namespace fmsim::workloads
