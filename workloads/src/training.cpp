@@ -1,5 +1,6 @@
 #include <algorithm>
 #include <map>
+#include <optional>
 #include <set>
 #include <unordered_map>
 
@@ -77,6 +78,16 @@ private:
         o.reads.push_back(g_.value(v).tensor);
     }
 
+    // Reads each distinct forward input once (q, k and v slices of one packed value are one read).
+    void read_saved_inputs(Op& o, const Op& src) const {
+        std::vector<ValueId> seen;
+        for (ValueId v : src.inputs) {
+            if (std::find(seen.begin(), seen.end(), v) != seen.end()) continue;
+            seen.push_back(v);
+            read_value(o, saved(v));
+        }
+    }
+
     // Re-runs the planned forward ops of a block before its first backward op.
     void recompute_block(const Block& b) {
         if (!recomputed_blocks_.insert(b).second) return;
@@ -98,25 +109,45 @@ private:
         }
     }
 
+    std::int64_t elements_of(ValueId v) const { return element_count(g_.value(v).tensor.shape); }
+
+    // Gradients of one value from several consumers. Contributions that cover disjoint slices
+    // (dq, dk, dv of a packed QKV projection) are kept side by side, as kernels write them into
+    // one buffer; overlapping ones are summed by an add.
     void accumulate(ValueId target, ValueId grad, const Op& src) {
-        auto it = grad_.find(target);
-        if (it == grad_.end()) {
-            grad_[target] = grad;
+        auto& parts = grad_[target];
+        std::int64_t covered = elements_of(grad);
+        for (ValueId p : parts) covered += elements_of(p);
+        if (parts.empty() || covered <= elements_of(target)) {
+            parts.push_back(grad);
             return;
         }
-        Op o = derived(src, ".grad_accumulate", OpKind::elementwise,
-                       static_cast<double>(element_count(g_.value(grad).tensor.shape)));
-        read_value(o, it->second);
+        Op o = derived(src, ".grad_accumulate", OpKind::elementwise, static_cast<double>(elements_of(target)));
+        for (ValueId p : parts) read_value(o, p);
         read_value(o, grad);
-        TensorRef t = g_.value(target).tensor;
-        t.name += ".grad";
-        const OpId id = g_.add_op(std::move(o), {t});
-        it->second = g_.op(id).outputs.front();
+        const OpId id = g_.add_op(std::move(o), {grad_ref_of(target)});
+        parts.assign(1, g_.op(id).outputs.front());
     }
 
     TensorRef grad_ref_of(ValueId v) const {
         TensorRef t = g_.value(v).tensor;
         t.name += ".grad";
+        return t;
+    }
+
+    // The gradient of `v` an op produces covers what the forward op read of it: a slice of a
+    // packed value when only a slice was read.
+    TensorRef grad_ref_for(const Op& src, ValueId v) const {
+        TensorRef t = grad_ref_of(v);
+        std::int64_t read = 0;
+        const Shape* only = nullptr;
+        for (std::size_t i = 0; i < src.inputs.size(); ++i)
+            if (src.inputs[i] == v) {
+                read += element_count(src.reads[i].shape);
+                only = read == element_count(src.reads[i].shape) ? &src.reads[i].shape : nullptr;
+            }
+        if (read >= element_count(t.shape)) return t;
+        t.shape = only ? *only : Shape{read};
         return t;
     }
 
@@ -140,9 +171,17 @@ private:
 
     // Adds a backward op that produces the gradients of `targets` (activations) and of
     // `weight_grads` (parameters), accumulating where a tensor already has a gradient.
-    void emit(const Op& src, Op o, const std::vector<ValueId>& targets, const std::vector<TensorRef>& weight_grads = {}) {
+    // `only_input`: the gradient is of that one input of src (a batched matmul operand), so it
+    // covers what src read through that input alone.
+    void emit(const Op& src, Op o, const std::vector<ValueId>& targets, const std::vector<TensorRef>& weight_grads = {},
+              std::optional<std::size_t> only_input = std::nullopt) {
         std::vector<TensorRef> produced;
-        for (ValueId t : targets) produced.push_back(grad_ref_of(t));
+        for (ValueId t : targets) {
+            TensorRef ref = grad_ref_for(src, t);
+            if (only_input && element_count(src.reads[*only_input].shape) < element_count(ref.shape))
+                ref.shape = src.reads[*only_input].shape;
+            produced.push_back(ref);
+        }
         for (const auto& w : weight_grads) produced.push_back(w);
         const OpId id = g_.add_op(std::move(o), produced);
         const auto outs = g_.op(id).outputs;
@@ -174,7 +213,7 @@ private:
         // Outputs nobody consumed are losses: their gradient is the seed, not a value.
         std::vector<ValueId> grad_outs;
         for (ValueId v : src.outputs)
-            if (auto it = grad_.find(v); it != grad_.end()) grad_outs.push_back(it->second);
+            if (auto it = grad_.find(v); it != grad_.end()) grad_outs.insert(grad_outs.end(), it->second.begin(), it->second.end());
         bool consumed = false;
         for (ValueId v : src.outputs) consumed = consumed || !consumers_of(v).empty();
         if (grad_outs.empty() && consumed) return;  // feeds nothing that reaches the loss
@@ -203,7 +242,7 @@ private:
                 }
                 if (auto grads = weight_grads(src); !grads.empty()) {
                     Op o = start(".wgrad", src.kind, src.flops);
-                    for (ValueId v : src.inputs) read_value(o, saved(v));
+                    read_saved_inputs(o, src);
                     emit(src, std::move(o), {}, grads);
                 }
                 break;
@@ -226,21 +265,21 @@ private:
                         if (other != k) read_value(o, saved(src.inputs[other]));
                     for (const auto& r : src.reads)
                         if (r.cls == TensorClass::kv_cache) o.reads.push_back(r);
-                    emit(src, std::move(o), {src.inputs[k]});
+                    emit(src, std::move(o), {src.inputs[k]}, {}, k);
                 }
                 break;
             }
             case OpKind::attention: {
                 Op o = start(".bwd", OpKind::attention, kFusedAttentionBackwardFactor * src.flops);
                 o.dims = src.dims;
-                for (ValueId v : src.inputs) read_value(o, saved(v));
+                read_saved_inputs(o, src);
                 for (ValueId v : src.outputs) read_value(o, saved(v));
                 emit(src, std::move(o), grad_targets);
                 break;
             }
             default: {
                 Op o = start(".bwd", src.kind, kBackwardFactor * src.flops);
-                for (ValueId v : src.inputs) read_value(o, saved(v));
+                read_saved_inputs(o, src);
                 for (auto& w : weight_reads(src)) o.reads.push_back(w);
                 emit(src, std::move(o), grad_targets, weight_grads(src));
                 break;
@@ -296,7 +335,7 @@ private:
     RunSpec run_;
     std::vector<bool> requires_grad_;
     std::vector<std::vector<OpId>> consumers_;
-    std::unordered_map<ValueId, ValueId> grad_;
+    std::unordered_map<ValueId, std::vector<ValueId>> grad_;
     std::unordered_map<ValueId, ValueId> remap_;
     std::unordered_map<std::string, ValueId> weight_grad_;
     std::map<Block, std::vector<OpId>> recompute_plan_;

@@ -1,0 +1,91 @@
+// The training pass: forward + backward + AdamW, with and without activation recomputation.
+#include <gtest/gtest.h>
+
+#include "fmsim/workloads/errors.hpp"
+#include "fmsim/workloads/model.hpp"
+#include "fmsim/workloads/summary.hpp"
+
+using namespace fmsim::workloads;
+
+namespace {
+RunSpec train(std::int64_t batch, std::int64_t len, Recompute rc, AttentionImpl attn = AttentionImpl::unfused) {
+    RunSpec r;
+    r.phase = RunPhase::train;
+    r.batch = batch;
+    r.input_len = len;
+    r.recompute = rc;
+    r.attention = attn;
+    return r;
+}
+GraphSummary summary_of(const std::string& model, const RunSpec& r) { return summarize(load_model(model)->build(r)); }
+}  // namespace
+
+TEST(Training, BackwardIsTwiceForwardWithoutRecomputation) {
+    const auto s = summary_of("llama2-7b", train(1, 1024, Recompute::none));
+    const double fwd = s.flops_by_phase[0], bwd = s.flops_by_phase[1];
+    // Every op's backward is 2x its forward (matmuls: input and weight gradients). The token
+    // embedding has no forward FLOPs but a scatter-add backward (d per token), a ~1e-6 excess.
+    EXPECT_NEAR(bwd / fwd, 2.0, 1e-4);
+    // Forward of a training step: all 1024 logits plus the loss, i.e. ~6*N*T in total.
+    EXPECT_NEAR((fwd + bwd) / (6.0 * s.params_total * 1024), 1.0, 0.15);
+    // AdamW: 16 FLOPs per parameter; 2-byte grads; fp32 m, v and master copy (12 bytes/param).
+    EXPECT_DOUBLE_EQ(s.flops_by_phase[2], 16.0 * s.params_total);
+    EXPECT_EQ(s.gradient_bytes, 2 * s.params_total);
+    EXPECT_EQ(s.optimizer_state_bytes, 12 * s.params_total);
+}
+
+TEST(Training, FullRecomputationIsFourTimesForward) {
+    const auto none = summary_of("llama2-7b", train(1, 1024, Recompute::none));
+    const auto full = summary_of("llama2-7b", train(1, 1024, Recompute::full));
+    const double fwd = full.flops_by_phase[0];
+    EXPECT_DOUBLE_EQ(fwd, none.flops_by_phase[0]);
+    // Blocks are re-run once in backward; the embedding, final norm and LM head (2.5% of the
+    // forward here) are not, so the ratio sits just under 4.
+    const double ratio = (fwd + full.flops_by_phase[1]) / fwd;
+    EXPECT_GT(ratio, 3.9);
+    EXPECT_LT(ratio, 4.0);
+    EXPECT_LT(full.activation_bytes, none.activation_bytes / 4);
+}
+
+TEST(Training, SelectiveRecomputationDropsTheScoreTensors) {
+    const auto none = summary_of("llama2-7b", train(1, 2048, Recompute::none));
+    const auto sel = summary_of("llama2-7b", train(1, 2048, Recompute::selective));
+    const auto full = summary_of("llama2-7b", train(1, 2048, Recompute::full));
+    // Korthikanti et al. 2022: selective recomputation removes the 5*a*s/h term (scores, softmax)
+    // from the activations and costs only the attention core's FLOPs again.
+    EXPECT_LT(sel.activation_bytes, none.activation_bytes);
+    EXPECT_GT(sel.activation_bytes, full.activation_bytes);
+    // Saved per layer without recomputation: scores and probabilities, 2 x 32 heads x 2048^2 bf16.
+    EXPECT_GE(none.activation_bytes - sel.activation_bytes, 31LL * 2 * 32 * 2048 * 2048 * 2);
+    const double extra = sel.flops_by_phase[1] - none.flops_by_phase[1];
+    EXPECT_NEAR(extra, 32 * (4.0 * 2048 * 2048 * 4096 + 5.0 * 32 * 2048 * 2048), 1.0);
+}
+
+TEST(Training, FusedAttentionBackwardRecomputesScores) {
+    // FlashAttention-2 backward: 2.5x the forward attention FLOPs (Dao 2023).
+    const auto u = summary_of("gpt2", train(1, 1024, Recompute::none, AttentionImpl::unfused));
+    const auto f = summary_of("gpt2", train(1, 1024, Recompute::none, AttentionImpl::fused));
+    EXPECT_DOUBLE_EQ(f.flops_by_phase[0], u.flops_by_phase[0]);
+    const double attn_fwd = 12 * (4.0 * 1024 * 1024 * 768 + 5.0 * 12 * 1024 * 1024);
+    EXPECT_NEAR(f.flops_by_phase[1] - u.flops_by_phase[1], 0.5 * attn_fwd, 1.0);
+}
+
+TEST(Training, TiedEmbeddingGetsOneGradient) {
+    const auto w = load_model("gpt2")->build(train(1, 64, Recompute::none));
+    const OpGraph& g = *w.stages.front().graph;
+    int updates = 0, accumulations = 0;
+    for (OpId i = 0; i < g.op_count(); ++i) {
+        const Op& o = g.op(i);
+        if (o.name == "embed_tokens.weight.adamw") ++updates;
+        if (o.name.find("wgrad_accumulate") != std::string::npos) ++accumulations;
+    }
+    EXPECT_EQ(updates, 1);
+    EXPECT_EQ(accumulations, 1);  // LM head and embedding lookup both contribute
+    EXPECT_NO_THROW(g.topological_order());
+}
+
+TEST(Training, QuantizedWeightsCannotBeTrained) {
+    RunSpec r = train(1, 64, Recompute::none);
+    r.precision.weights = DType::int4;
+    EXPECT_THROW(load_model("gpt2")->build(r), fmsim::ScenarioError);
+}
