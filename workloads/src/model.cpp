@@ -192,15 +192,15 @@ std::unique_ptr<Model> load_model(const std::string& name_or_path) {
 }
 
 std::vector<SchemaDoc> model_schema_docs() {
+    std::vector<SchemaDoc> families;
+    for (const auto& f : registered_families())
+        for (auto& d : f.docs())
+            if (std::none_of(families.begin(), families.end(), [&](const SchemaDoc& s) { return s.name == d.name; }))
+                families.push_back(std::move(d));
+    // Registration order follows link order; the reference is sorted so it is the same everywhere.
+    std::sort(families.begin(), families.end(), [](const SchemaDoc& a, const SchemaDoc& b) { return a.name < b.name; });
     std::vector<SchemaDoc> out{zoo_meta_schema().doc()};
-    std::vector<std::string> seen;
-    for (const auto& f : registered_families()) {
-        for (auto& d : f.docs()) {
-            if (std::find(seen.begin(), seen.end(), d.name) != seen.end()) continue;
-            seen.push_back(d.name);
-            out.push_back(std::move(d));
-        }
-    }
+    out.insert(out.end(), std::make_move_iterator(families.begin()), std::make_move_iterator(families.end()));
     return out;
 }
 

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <sstream>
 
 namespace fmsim::workloads {
 
@@ -51,10 +52,18 @@ std::int64_t read_int(const json& j, const ConfigContext& at, std::int64_t min) 
     return v;
 }
 
+namespace {
+std::string number_text(double v) {
+    std::ostringstream os;
+    os << v;  // shortest natural form: 1, 0.005, 1e+09
+    return os.str();
+}
+}  // namespace
+
 double read_number(const json& j, const ConfigContext& at, double min) {
-    if (!j.is_number()) at.fail("expected a number >= " + json(min).dump() + ", got " + json_type_name(j));
+    if (!j.is_number()) at.fail("expected a number >= " + number_text(min) + ", got " + json_type_name(j));
     const double v = j.get<double>();
-    if (!(v >= min)) at.fail("expected a number >= " + json(min).dump() + ", got " + json(v).dump());
+    if (!(v >= min)) at.fail("expected a number >= " + number_text(min) + ", got " + number_text(v));
     return v;
 }
 
