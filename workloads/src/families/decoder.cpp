@@ -3,6 +3,7 @@
 #include <cmath>
 
 #include "../family.hpp"
+#include "transformer.hpp"
 
 namespace fmsim::workloads {
 
@@ -274,42 +275,25 @@ Val emit_moe(GraphBuilder& b, const DecoderArch& a, const Val& x) {
 }  // namespace
 
 Val emit_decoder_blocks(GraphBuilder& b, const DecoderArch& a, Val h, std::int64_t past, bool cache_kv) {
-    const std::int64_t batch = h.shape[0], seq = h.shape[1];
-    const bool norm_bias = a.norm == Norm::layer;
-    for (std::int64_t l = 0; l < a.layers; ++l) {
-        auto s = b.scope("layers." + std::to_string(l), std::nullopt, static_cast<int>(l));
-        const Val x = b.norm(h, a.norm, norm_bias, "input_norm");
-        const std::int64_t q_width = a.heads * a.head_dim, kv_width = a.kv_heads * a.head_dim;
-        const Val qkv = b.linear(x, q_width + 2 * kv_width, a.linear_bias, "qkv_proj", ModuleGroup::attention);
-        Val q = b.slice(qkv, {batch, seq, q_width});
-        Val k = b.slice(qkv, {batch, seq, kv_width});
-        const Val v = b.slice(qkv, {batch, seq, kv_width});
-        if (a.learned_positions == 0) {  // rotary embedding on q and k
-            const Val qk = b.op(OpKind::elementwise, "rope", ModuleGroup::attention,
-                                kRopeFlopsPerElement * static_cast<double>(batch * seq * (q_width + kv_width)), {q, k},
-                                {}, {batch, seq, q_width + kv_width});
-            q = b.slice(qk, {batch, seq, q_width});
-            k = b.slice(qk, {batch, seq, kv_width});
-        }
-        AttentionCall call{q, k, v, a.heads, a.kv_heads, a.head_dim, past, cache_kv, true, a.sliding_window};
-        const Val attn = b.attention(call, "attn");
-        const Val o = b.linear(attn, a.hidden, a.linear_bias, "o_proj", ModuleGroup::attention);
-        h = b.add(h, o, "attn_residual", ModuleGroup::other);
-        const Val y = b.norm(h, a.norm, norm_bias, "post_attention_norm");
-        Val f;
-        if (a.experts > 0) {
-            f = emit_moe(b, a, y);
-        } else if (a.gated_ffn) {
-            const Val gu = b.linear(y, 2 * a.ffn, a.linear_bias, "gate_up_proj", ModuleGroup::ffn);
-            f = b.linear(b.gated_act(gu, a.act, "act", ModuleGroup::ffn), a.hidden, a.linear_bias, "down_proj",
-                         ModuleGroup::ffn);
-        } else {
-            const Val up = b.linear(y, a.ffn, a.linear_bias, "fc1", ModuleGroup::ffn);
-            f = b.linear(b.act(up, a.act, "act", ModuleGroup::ffn), a.hidden, a.linear_bias, "fc2", ModuleGroup::ffn);
-        }
-        h = b.add(h, f, "ffn_residual", ModuleGroup::other);
-    }
-    return h;
+    BlockSpec spec;
+    spec.hidden = a.hidden;
+    spec.heads = a.heads;
+    spec.kv_heads = a.kv_heads;
+    spec.head_dim = a.head_dim;
+    spec.ffn = a.ffn;
+    spec.norm = a.norm;
+    spec.norm_bias = a.norm == Norm::layer;
+    spec.attention_bias = spec.mlp_bias = a.linear_bias;
+    spec.gated = a.gated_ffn;
+    spec.act = a.act;
+    spec.causal = true;
+    spec.rotary = a.learned_positions == 0;
+    spec.window = a.sliding_window;
+    BlockIO io;
+    io.past = past;
+    io.cache_kv = cache_kv;
+    if (a.experts > 0) io.ffn = [&a](GraphBuilder& gb, const Val& x) { return emit_moe(gb, a, x); };
+    return emit_blocks(b, spec, h, a.layers, "layers", io);
 }
 
 Val emit_decoder_head(GraphBuilder& b, const DecoderArch& a, Val h, bool last_token_only) {

@@ -8,7 +8,14 @@ Val emit_self_attention(GraphBuilder& b, const BlockSpec& s, const Val& x, std::
     const Val qkv = b.linear(x, q_width + 2 * kv_width, s.attention_bias, "qkv_proj", ModuleGroup::attention);
     AttentionCall call{b.slice(qkv, {batch, seq, q_width}), b.slice(qkv, {batch, seq, kv_width}),
                        b.slice(qkv, {batch, seq, kv_width}), s.heads, s.kv_heads, s.head_dim, past, cache_kv, s.causal,
-                       0};
+                       s.window};
+    if (s.rotary) {
+        const Val qk = b.op(OpKind::elementwise, "rope", ModuleGroup::attention,
+                            kRopeFlopsPerElement * static_cast<double>(batch * seq * (q_width + kv_width)),
+                            {call.q, call.k}, {}, {batch, seq, q_width + kv_width});
+        call.q = b.slice(qk, {batch, seq, q_width});
+        call.k = b.slice(qk, {batch, seq, kv_width});
+    }
     const Val attn = b.attention(call, "attn");
     return b.linear(attn, s.hidden, s.attention_bias, "o_proj", ModuleGroup::attention);
 }
@@ -62,7 +69,7 @@ Val emit_block(GraphBuilder& b, const BlockSpec& s, Val h, const BlockIO& io) {
     if (io.cross_attention)
         sub("cross_attn_norm",
             [&](const Val& x) { return emit_cross_attention(b, s, x, io.memory, io.memory_len, io.memory_dim, io.cache_cross_kv); });
-    sub("mlp_norm", [&](const Val& x) { return emit_mlp(b, s, x); });
+    sub("mlp_norm", [&](const Val& x) { return io.ffn ? io.ffn(b, x) : emit_mlp(b, s, x); });
     return h;
 }
 

@@ -1,6 +1,8 @@
 #pragma once
 // Transformer pieces shared by the encoder, encoder-decoder, vision and multimodal families:
 // self-attention, cross-attention and MLP sub-blocks, and a whole block with pre- or post-norm.
+#include <functional>
+
 #include "../builder.hpp"
 
 namespace fmsim::workloads {
@@ -15,6 +17,8 @@ struct BlockSpec {
     bool gated = false;          // act(gate) * up (SwiGLU/GEGLU)
     Act act = Act::gelu;
     bool causal = false;
+    bool rotary = false;          // rotary position embedding on q and k (LLaMA family)
+    std::int64_t window = 0;      // sliding-window attention span, 0 = unlimited (Mistral)
 };
 
 // Self-attention over x [B, S, d] with a packed QKV projection; K/V of `past` earlier tokens come
@@ -38,6 +42,8 @@ struct BlockIO {
     std::int64_t memory_dim = 0;    // width of the memory; 0 = the block's hidden size
     bool cross_attention = false;
     bool cache_cross_kv = false;
+    // Replaces the dense MLP (a mixture of experts); null = emit_mlp.
+    std::function<Val(GraphBuilder&, const Val&)> ffn;
 };
 Val emit_block(GraphBuilder& b, const BlockSpec& s, Val h, const BlockIO& io = {});
 
