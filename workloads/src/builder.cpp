@@ -255,15 +255,22 @@ Val GraphBuilder::attention(const AttentionCall& c, const std::string& leaf) {
     const double score_elems = static_cast<double>(batch) * c.heads * seq_q * keys;
     const Shape out{batch, seq_q, c.heads * c.head_dim};
 
+    const double bias_flops = c.score_bias ? score_elems : 0.0;
+
     if (run_.attention == AttentionImpl::fused) {
         std::vector<TensorRef> reads = past_k;
         reads.insert(reads.end(), past_v.begin(), past_v.end());
-        return op(OpKind::attention, leaf, ModuleGroup::attention, 2 * qk_flops + kSoftmaxFlopsPerElement * score_elems,
-                  {c.q, c.k, c.v}, std::move(reads), out,
+        std::vector<Val> inputs{c.q, c.k, c.v};
+        if (c.score_bias) inputs.push_back(*c.score_bias);
+        return op(OpKind::attention, leaf, ModuleGroup::attention,
+                  2 * qk_flops + kSoftmaxFlopsPerElement * score_elems + bias_flops, inputs, std::move(reads), out,
                   AttentionDims{batch, c.heads, c.kv_heads, seq_q, keys, c.head_dim, c.causal});
     }
-    const Val scores = op(OpKind::batched_matmul, leaf + ".scores", ModuleGroup::attention, qk_flops, {c.q, c.k},
-                          past_k, {batch, c.heads, seq_q, keys}, GemmDims{batch * c.heads, seq_q, keys, c.head_dim});
+    Val scores = op(OpKind::batched_matmul, leaf + ".scores", ModuleGroup::attention, qk_flops, {c.q, c.k}, past_k,
+                    {batch, c.heads, seq_q, keys}, GemmDims{batch * c.heads, seq_q, keys, c.head_dim});
+    if (c.score_bias)
+        scores = op(OpKind::elementwise, leaf + ".position_bias_add", ModuleGroup::attention, bias_flops,
+                    {scores, *c.score_bias}, {}, scores.shape);
     const Val probs = op(OpKind::softmax, leaf + ".softmax", ModuleGroup::attention,
                          kSoftmaxFlopsPerElement * score_elems, {scores}, {}, scores.shape);
     return op(OpKind::batched_matmul, leaf + ".context", ModuleGroup::attention, qk_flops, {probs, c.v}, past_v, out,

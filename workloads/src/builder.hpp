@@ -39,6 +39,9 @@ struct AttentionCall {
     bool cache_new_kv = false;     // append k and v to the KV cache (an explicit copy op)
     bool causal = false;
     std::int64_t window = 0;       // sliding window (keys per query), 0 = unlimited
+    // An additive bias on the scores, [1 or batch, heads, seq_q, keys] (T5's relative position
+    // bias): read by the fused kernel, added by its own op when unfused; 1 FLOP per score.
+    std::optional<Val> score_bias;
 };
 
 class GraphBuilder {
