@@ -28,7 +28,7 @@ print("| model | fmsim | published | error | tolerance | source |")
 print("|---|---|---|---|---|---|")
 for path in sorted((root / "configs" / "models").glob("*.json")):
     meta = json.loads(path.read_text())["fmsim"]
-    s = graph(path.stem, "--input-len", "16")
+    s = graph(path.stem)
     pub = meta["published_params"]
     err = (s["params_total"] - pub) / pub * 100
     tol = max(0.005, meta.get("published_params_precision", 0.005)) * 100

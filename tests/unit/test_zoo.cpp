@@ -31,8 +31,7 @@ TEST_P(ZooModel, MatchesPublishedParameterCount) {
     ASSERT_TRUE(m->published_params.has_value()) << "zoo entries carry a published count";
     EXPECT_FALSE(m->published_source.empty());
     RunSpec run;
-    run.phase = m->default_phase();
-    run.input_len = 16;  // parameters do not depend on the sequence; keep the graph small
+    run.phase = m->default_phase();  // with the model's default lengths
     const auto s = summarize(m->build(run));
     const double published = *m->published_params;
     const double tol = std::max(0.005, m->published_params_precision);

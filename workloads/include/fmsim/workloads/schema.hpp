@@ -172,14 +172,16 @@ private:
     std::vector<Field> fields_;
 };
 
-// Keys every Hugging Face config.json may carry that say nothing about cost.
+// Keys every Hugging Face config.json may carry that say nothing about cost. A family whose head
+// depends on the Hugging Face class declares "architectures" itself and passes false.
 template <class Spec>
-Schema<Spec>& add_hf_metadata(Schema<Spec>& s) {
+Schema<Spec>& add_hf_metadata(Schema<Spec>& s, bool architectures_ignored = true) {
+    if (architectures_ignored) s.ignored("architectures", "Hugging Face class names");
     return s.ignored("model_type", "selects the family (already used to pick this schema)")
-        .ignored("architectures", "Hugging Face class names")
         .ignored("_name_or_path", "Hugging Face checkpoint name")
         .ignored("transformers_version", "Hugging Face library version")
         .ignored("torch_dtype", "checkpoint dtype; fmsim takes precision from the run")
+        .ignored("dtype", "checkpoint dtype (newer transformers); fmsim takes precision from the run")
         .ignored("bos_token_id", "token id").ignored("eos_token_id", "token id")
         .ignored("pad_token_id", "token id").ignored("decoder_start_token_id", "token id")
         .ignored("initializer_range", "training initialisation").ignored("use_cache", "runtime flag")
