@@ -41,7 +41,7 @@ struct AttentionCall {
     std::int64_t window = 0;       // sliding window (keys per query), 0 = unlimited
     // An additive bias on the scores, [1 or batch, heads, seq_q, keys] (T5's relative position
     // bias): read by the fused kernel, added by its own op when unfused; 1 FLOP per score.
-    std::optional<Val> score_bias;
+    std::optional<Val> score_bias = std::nullopt;
 };
 
 class GraphBuilder {

@@ -139,12 +139,6 @@ const Schema<LlamaConfig>& llama_schema(const std::string& type) {
     return type == "mistral" ? mistral : type == "mixtral" ? mixtral : llama;
 }
 
-void require_divisible(const ConfigContext& ctx, const std::string& key, std::int64_t value, std::int64_t by,
-                       const std::string& by_key) {
-    if (value % by != 0)
-        ctx.at(key).fail("expected a multiple of " + by_key + " (" + std::to_string(by) + "), got " +
-                         std::to_string(value));
-}
 
 }  // namespace
 
@@ -154,7 +148,7 @@ DecoderArch parse_decoder_arch(const json& j, const ConfigContext& ctx) {
     a.model_type = type;
     if (type == "gpt2") {
         const auto c = gpt2_schema().parse(j, ctx);
-        require_divisible(ctx, "n_embd", c.n_embd, c.n_head, "n_head");
+        require_multiple(ctx, "n_embd", c.n_embd, c.n_head, "n_head");
         a.hidden = c.n_embd;
         a.layers = c.n_layer;
         a.heads = a.kv_heads = c.n_head;
@@ -168,7 +162,7 @@ DecoderArch parse_decoder_arch(const json& j, const ConfigContext& ctx) {
         a.tied_embeddings = c.tie_word_embeddings;
     } else if (type == "opt") {
         const auto c = opt_schema().parse(j, ctx);
-        require_divisible(ctx, "hidden_size", c.hidden_size, c.num_attention_heads, "num_attention_heads");
+        require_multiple(ctx, "hidden_size", c.hidden_size, c.num_attention_heads, "num_attention_heads");
         if (c.word_embed_proj_dim && *c.word_embed_proj_dim != c.hidden_size)
             ctx.at("word_embed_proj_dim").fail("expected hidden_size (" + std::to_string(c.hidden_size) +
                                                "): OPT's embedding projection is not modelled");
@@ -192,8 +186,8 @@ DecoderArch parse_decoder_arch(const json& j, const ConfigContext& ctx) {
     } else {
         const auto c = llama_schema(type).parse(j, ctx);
         const std::int64_t kv = c.num_key_value_heads.value_or(c.num_attention_heads);
-        require_divisible(ctx, "num_attention_heads", c.num_attention_heads, kv, "num_key_value_heads");
-        if (!c.head_dim) require_divisible(ctx, "hidden_size", c.hidden_size, c.num_attention_heads, "num_attention_heads");
+        require_multiple(ctx, "num_attention_heads", c.num_attention_heads, kv, "num_key_value_heads");
+        if (!c.head_dim) require_multiple(ctx, "hidden_size", c.hidden_size, c.num_attention_heads, "num_attention_heads");
         a.hidden = c.hidden_size;
         a.layers = c.num_hidden_layers;
         a.heads = c.num_attention_heads;

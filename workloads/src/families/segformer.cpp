@@ -43,22 +43,6 @@ void read_size_pair(std::vector<std::int64_t>& out, const json& j, const ConfigC
     at.fail("expected a positive integer or a list [height, width] of two, got " + json_type_name(j));
 }
 
-// id2label's size is the number of classes (Hugging Face derives num_labels from it).
-void read_id2label(SegformerConfig& s, const json& j, const ConfigContext& at) {
-    if (!j.is_object()) at.fail("expected an object mapping class ids to names, got " + json_type_name(j));
-    for (auto it = j.begin(); it != j.end(); ++it)
-        if (!it.value().is_string())
-            at.at(it.key()).fail("expected a class name (string), got " + json_type_name(it.value()));
-    s.id2label_count = static_cast<std::int64_t>(j.size());
-}
-
-std::int64_t resolve_num_labels(const SegformerConfig& c, const ConfigContext& ctx) {
-    if (c.num_labels && c.id2label_count && *c.num_labels != *c.id2label_count)
-        ctx.at("num_labels").fail("expected the number of id2label entries (" + std::to_string(*c.id2label_count) +
-                                  "), got " + std::to_string(*c.num_labels));
-    // transformers.PretrainedConfig: id2label defaults to {0: LABEL_0, 1: LABEL_1}.
-    return c.id2label_count.value_or(c.num_labels.value_or(2));
-}
 
 // The Hugging Face metadata keys, with "architectures" read rather than ignored: it
 // names the Hugging Face class, and so the head that is built.
@@ -119,15 +103,10 @@ const Schema<SegformerConfig>& segformer_schema() {
                         read_size_pair(c.image_size, j, at);
                     },
                     [](SegformerConfig& c) { c.image_size = {kDefaultSegformerImageSize, kDefaultSegformerImageSize}; })
-            .optional_integer("num_labels", &SegformerConfig::num_labels, "size of id2label, else 2", "classes",
-                              "Classes of the head.", 0)
-            .custom("id2label", "object", "{0: LABEL_0, 1: LABEL_1}", "Class names; their count is the head's width.",
-                    [](SegformerConfig& c, const json& j, const ConfigContext& at) { read_id2label(c, j, at); },
-                    [](SegformerConfig& c) { c.id2label_count = std::nullopt; })
-            .ignored("label2id", "inverse of id2label")
             .ignored("reshape_last_stage", "layout of the last encoder output; no effect on cost")
             .ignored("downsampling_rates", "not read by Hugging Face's Segformer modules")
             .ignored("semantic_loss_ignore_index", "label value the loss skips");
+        add_label_fields(s, &SegformerConfig::num_labels, &SegformerConfig::id2label_count, "2 classes (Hugging Face's PretrainedConfig default)");
         for (const char* k : {"layer_norm_eps", "drop_path_rate", "hidden_dropout_prob", "attention_probs_dropout_prob",
                               "classifier_dropout_prob"})
             s.ignored(k, "numerics or regularisation; no effect on cost");
@@ -176,7 +155,7 @@ SegformerArch parse_segformer_arch(const json& j, const ConfigContext& ctx) {
     a.image_w = c.image_size[1];
     a.decoder_hidden = c.decoder_hidden_size;
     a.act = parse_act(c.hidden_act);
-    a.labels = resolve_num_labels(c, ctx);
+    a.labels = resolve_label_count(c.num_labels, c.id2label_count, ctx, 2);
     if (a.head == SegformerHead::semantic_segmentation && a.labels < 1)
         ctx.at("num_labels").fail("expected at least 1 class: the decode head's classifier predicts them");
 

@@ -41,25 +41,6 @@ void read_size_pair(std::vector<std::int64_t>& out, const json& j, const ConfigC
     at.fail("expected a positive integer or a list [height, width] of two, got " + json_type_name(j));
 }
 
-// id2label: its size is the number of classes (Hugging Face derives num_labels from it).
-// label2id is not counted: class names may repeat (ImageNet's "crane" and "maillot" do), so it
-// can hold fewer entries.
-void read_id2label(SwinConfig& s, const json& j, const ConfigContext& at) {
-    if (!j.is_object()) at.fail("expected an object mapping class ids to names, got " + json_type_name(j));
-    for (auto it = j.begin(); it != j.end(); ++it)
-        if (!it.value().is_string())
-            at.at(it.key()).fail("expected a class name (string), got " + json_type_name(it.value()));
-    s.id2label_count = static_cast<std::int64_t>(j.size());
-}
-
-// Number of classes: id2label's size, or num_labels, or Hugging Face's PretrainedConfig default of 2.
-std::int64_t resolve_num_labels(const SwinConfig& c, const ConfigContext& ctx) {
-    if (c.num_labels && c.id2label_count && *c.num_labels != *c.id2label_count)
-        ctx.at("num_labels").fail("expected the number of id2label entries (" + std::to_string(*c.id2label_count) +
-                                  "), got " + std::to_string(*c.num_labels));
-    // transformers.PretrainedConfig: id2label defaults to {0: LABEL_0, 1: LABEL_1}.
-    return c.id2label_count.value_or(c.num_labels.value_or(2));
-}
 
 // The Hugging Face metadata keys, with "architectures" read rather than ignored: it
 // names the Hugging Face class, and so the head that is built.
@@ -113,19 +94,13 @@ const Schema<SwinConfig>& swin_schema() {
                               "Width of the last stage; Hugging Face derives it, so a stated value must agree.")
             .optional_integer("num_layers", &SwinConfig::num_layers, "len(depths)", "stages",
                               "Number of stages; must equal len(depths).")
-            .optional_integer("num_labels", &SwinConfig::num_labels, "size of id2label, else 2", "classes",
-                              "Classes of the classifier head.", 0)
-            .custom("id2label", "object", "{0: LABEL_0, 1: LABEL_1}",
-                    "Class names; their count is the classifier's output width.",
-                    [](SwinConfig& c, const json& j, const ConfigContext& at) { read_id2label(c, j, at); },
-                    [](SwinConfig& c) { c.id2label_count = std::nullopt; })
-            .ignored("label2id", "inverse of id2label (may be shorter: class names repeat)")
             .ignored("path_norm", "Hugging Face SwinEmbeddings always applies the patch LayerNorm (typo of patch_norm)")
             .ignored("patch_norm", "Hugging Face SwinEmbeddings always applies the patch LayerNorm")
             .ignored("encoder_stride", "upsampling factor of the masked-image-modeling decoder, not built")
             .ignored("out_features", "backbone outputs (SwinBackbone), not built")
             .ignored("out_indices", "backbone outputs (SwinBackbone), not built")
             .ignored("stage_names", "backbone stage names");
+        add_label_fields(s, &SwinConfig::num_labels, &SwinConfig::id2label_count, "2 classes (Hugging Face's PretrainedConfig default)");
         for (const char* k :
              {"layer_norm_eps", "drop_path_rate", "hidden_dropout_prob", "attention_probs_dropout_prob"})
             s.ignored(k, "numerics or regularisation; no effect on cost");
@@ -180,7 +155,7 @@ SwinArch parse_swin_arch(const json& j, const ConfigContext& ctx) {
     a.qkv_bias = c.qkv_bias;
     a.absolute_positions = c.use_absolute_embeddings;
     a.act = parse_act(c.hidden_act);
-    a.labels = resolve_num_labels(c, ctx);
+    a.labels = resolve_label_count(c.num_labels, c.id2label_count, ctx, 2);
 
     if (c.depths.empty()) ctx.at("depths").fail("expected at least one stage");
     if (c.num_heads.size() != c.depths.size())

@@ -95,12 +95,6 @@ BlockSpec whisper_block(std::int64_t d, std::int64_t heads, std::int64_t ffn, Ac
     return s;
 }
 
-void require_multiple(const ConfigContext& ctx, const std::string& key, std::int64_t value, std::int64_t by,
-                      const std::string& by_key) {
-    if (value % by != 0)
-        ctx.at(key).fail("expected a multiple of " + by_key + " (" + std::to_string(by) + "), got " +
-                         std::to_string(value));
-}
 
 WhisperArch parse_whisper_arch(const json& j, const ConfigContext& ctx) {
     const WhisperConfig c = whisper_schema().parse(j, ctx);

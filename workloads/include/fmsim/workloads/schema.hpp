@@ -172,6 +172,73 @@ private:
     std::vector<Field> fields_;
 };
 
+// Keys that PretrainedConfig.to_dict() writes into every config.json of transformers 4.x
+// (generation defaults, fine-tuning labels, export flags). None changes the cost of a forward pass.
+// `pruned_heads` would, so it must be empty. id2label/label2id are left to the caller (ViT counts
+// its classes from them) unless `with_labels`.
+template <class Spec>
+Schema<Spec>& add_pretrained_config_keys(Schema<Spec>& s, bool with_labels = true) {
+    for (const char* k :
+         {"add_cross_attention", "bad_words_ids", "begin_suppress_tokens", "chunk_size_feed_forward",
+          "cross_attention_hidden_size", "diversity_penalty", "do_sample", "early_stopping",
+          "encoder_no_repeat_ngram_size", "exponential_decay_length_penalty", "finetuning_task",
+          "forced_bos_token_id", "forced_eos_token_id", "is_decoder", "length_penalty", "max_length", "min_length",
+          "no_repeat_ngram_size", "num_beam_groups", "num_beams", "num_return_sequences", "output_attentions",
+          "output_scores", "prefix", "remove_invalid_values", "repetition_penalty", "return_dict_in_generate",
+          "sep_token_id", "suppress_tokens", "task_specific_params", "temperature", "tf_legacy_loss",
+          "tie_encoder_decoder", "tokenizer_class", "top_k", "top_p", "torchscript", "typical_p", "use_bfloat16",
+          "gradient_checkpointing"})
+        s.ignored(k, "generation, fine-tuning or export setting of PretrainedConfig; no effect on cost");
+    if (with_labels)
+        s.ignored("id2label", "class names of a fine-tuning head this model does not build")
+            .ignored("label2id", "class ids of a fine-tuning head this model does not build");
+    s.custom("pruned_heads", "object (empty)", "{}", "Heads removed per layer; pruning is not modelled, so it must be empty.",
+             [](Spec&, const json& j, const ConfigContext& at) {
+                 if (!j.is_null() && !(j.is_object() && j.empty()))
+                     at.fail("expected an empty object: pruned attention heads are not modelled, got " +
+                             json_type_name(j));
+             },
+             [](Spec&) {});
+    return s;
+}
+
+// Hugging Face classification heads give their class count as num_labels and/or id2label (whose
+// size is the count; label2id can be shorter where class names repeat, as ImageNet's "crane").
+template <class Spec>
+Schema<Spec>& add_label_fields(Schema<Spec>& s, std::optional<std::int64_t> Spec::*num_labels,
+                               std::optional<std::int64_t> Spec::*id2label_size, const std::string& when_absent) {
+    return s.optional_integer("num_labels", num_labels, when_absent, "classes", "Classes of the classification head.", 0)
+        .custom("id2label", "object (class id -> name)", "absent",
+                "Class names; their count is the head's output width. " + when_absent + " when neither is given.",
+                [=](Spec& c, const json& j, const ConfigContext& at) {
+                    if (!j.is_object() || j.empty())
+                        at.fail("expected a non-empty object mapping class ids to names, got " + json_type_name(j));
+                    for (auto it = j.begin(); it != j.end(); ++it)
+                        if (!it.value().is_string())
+                            at.at(it.key()).fail("expected a class name (string), got " + json_type_name(it.value()));
+                    c.*id2label_size = static_cast<std::int64_t>(j.size());
+                },
+                [=](Spec& c) { c.*id2label_size = std::nullopt; })
+        .ignored("label2id", "inverse of id2label (shorter where class names repeat)");
+}
+
+// The class count of add_label_fields: both given must agree; neither gives `fallback`.
+inline std::int64_t resolve_label_count(std::optional<std::int64_t> num_labels, std::optional<std::int64_t> id2label_size,
+                                        const ConfigContext& ctx, std::int64_t fallback) {
+    if (num_labels && id2label_size && *num_labels != *id2label_size)
+        ctx.at("num_labels").fail("expected the number of id2label entries (" + std::to_string(*id2label_size) +
+                                  "), got " + std::to_string(*num_labels));
+    return id2label_size.value_or(num_labels.value_or(fallback));
+}
+
+// Fails at `key` unless `value` is a multiple of `by` (heads dividing a width, ...).
+inline void require_multiple(const ConfigContext& ctx, const std::string& key, std::int64_t value, std::int64_t by,
+                             const std::string& by_key) {
+    if (by <= 0 || value % by != 0)
+        ctx.at(key).fail("expected a multiple of " + by_key + " (" + std::to_string(by) + "), got " +
+                         std::to_string(value));
+}
+
 // Keys every Hugging Face config.json may carry that say nothing about cost. A family whose head
 // depends on the Hugging Face class declares "architectures" itself and passes false.
 template <class Spec>
