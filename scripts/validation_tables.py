@@ -32,7 +32,8 @@ for path in sorted((root / "configs" / "models").glob("*.json")):
     pub = meta["published_params"]
     err = (s["params_total"] - pub) / pub * 100
     tol = max(0.005, meta.get("published_params_precision", 0.005)) * 100
-    line = f"| {path.stem} | {fmt_params(s['params_total'])} | {fmt_params(pub)} | {err:+.2f}% | {tol:.1f}% | {meta['source']} |"
+    source = meta["source"] if len(meta["source"]) <= 110 else meta["source"][:110].rsplit(" ", 1)[0] + " …"
+    line = f"| {path.stem} | {fmt_params(s['params_total'])} | {fmt_params(pub)} | {err:+.2f}% | {tol:.1f}% | {source} |"
     print(line)
     if "published_active_params" in meta:
         pa = meta["published_active_params"]

@@ -231,3 +231,28 @@ TEST(DecoderErrors, LearnedPositionsBoundTheSequence) {
         EXPECT_NE(std::string(e.what()).find("supported phases: prefill, decode, generate, train"), std::string::npos);
     }
 }
+
+TEST(DecoderAttention, MultiQueryAttentionKeepsOneKvHead) {
+    // MHA, GQA and MQA differ only in num_key_value_heads: K/V projections and the cache shrink,
+    // the query-side FLOPs of attention do not.
+    auto write = [](const std::string& name, int kv_heads) {
+        const std::string path = ::testing::TempDir() + name;
+        std::ofstream(path) << nlohmann::json{{"model_type", "llama"}, {"hidden_size", 1024},
+                                              {"intermediate_size", 2816}, {"num_hidden_layers", 4},
+                                              {"num_attention_heads", 16}, {"num_key_value_heads", kv_heads},
+                                              {"vocab_size", 1000}, {"max_position_embeddings", 4096}}
+                                   .dump();
+        return path;
+    };
+    RunSpec r;
+    r.phase = RunPhase::decode;
+    r.input_len = 1000;
+    const auto mha = summarize(load_model(write("mha.json", 16))->build(r));
+    const auto mqa = summarize(load_model(write("mqa.json", 1))->build(r));
+    EXPECT_EQ(mha.kv_cache_bytes, 2LL * 4 * 16 * 64 * 1001 * 2);
+    EXPECT_EQ(mqa.kv_cache_bytes, 2LL * 4 * 1 * 64 * 1001 * 2);
+    // K and V projections: 2 * d * (heads - 1) * head_dim fewer weights per layer.
+    EXPECT_EQ(mha.params_total - mqa.params_total, 4LL * 2 * 1024 * 15 * 64);
+    EXPECT_EQ(mha.group(ModuleGroup::attention).flops - mqa.group(ModuleGroup::attention).flops,
+              4 * (2.0 * 2 * 1024 * 15 * 64 /*k,v projections*/ + 3.0 * 15 * 64 /*rope on k*/));
+}

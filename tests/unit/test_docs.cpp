@@ -17,6 +17,9 @@ TEST(Docs, ConfigReferenceIsCurrent) {
 
 TEST(Docs, EveryFamilyIsDocumented) {
     const std::string md = fmsim::sim::config_reference_markdown();
-    for (const char* family : {"## `gpt2`", "## `opt`", "## `llama`", "## `mistral`", "## `mixtral`", "## `scenario`"})
+    for (const char* family : {"## `scenario`", "## `gpt2`", "## `opt`", "## `llama`", "## `mistral`", "## `mixtral`",
+                               "## `bert`", "## `t5`", "## `whisper`", "## `vit`", "## `swin`", "## `segformer`",
+                               "## `clip`", "## `clip_text_model`", "## `clip_vision_model`", "## `llava`",
+                               "## `imagebind`", "## `stable_diffusion`"})
         EXPECT_NE(md.find(family), std::string::npos) << family;
 }
