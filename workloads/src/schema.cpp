@@ -93,5 +93,27 @@ std::vector<std::int64_t> read_int_list(const json& j, const ConfigContext& at, 
     return out;
 }
 
+std::vector<std::int64_t> read_size_pair(const json& j, const ConfigContext& at) {
+    if (j.is_number()) {
+        const std::int64_t v = read_int(j, at, 1);
+        return {v, v};
+    }
+    if (j.is_array() && j.size() == 2) return read_int_list(j, at, 1);
+    at.fail("expected a positive integer or a list [height, width] of two, got " + json_type_name(j));
+}
+
+std::string read_architecture(const json& j, const ConfigContext& at, const std::vector<std::string>& allowed) {
+    if (!j.is_array() || j.empty() || !j.front().is_string())
+        at.fail("expected a list of Hugging Face class names, got " + json_type_name(j));
+    const auto name = j.front().get<std::string>();
+    if (std::find(allowed.begin(), allowed.end(), name) == allowed.end()) {
+        std::string list;
+        for (std::size_t i = 0; i < allowed.size(); ++i)
+            list += (i == 0 ? "" : i + 1 == allowed.size() ? " or " : ", ") + allowed[i];
+        at.at("0").fail("expected " + list + ", got \"" + name + "\" (its head is not modelled)");
+    }
+    return name;
+}
+
 }  // namespace schema_detail
 }  // namespace fmsim::workloads

@@ -30,38 +30,15 @@ struct SegformerConfig {
 // default is the ADE20K resolution of Xie et al. 2021, Table 2.
 constexpr std::int64_t kDefaultSegformerImageSize = 512;
 
-void read_size_pair(std::vector<std::int64_t>& out, const json& j, const ConfigContext& at) {
-    if (j.is_number()) {
-        const std::int64_t v = schema_detail::read_int(j, at, 1);
-        out = {v, v};
-        return;
-    }
-    if (j.is_array() && j.size() == 2) {
-        out = schema_detail::read_int_list(j, at, 1);
-        return;
-    }
-    at.fail("expected a positive integer or a list [height, width] of two, got " + json_type_name(j));
-}
-
-
 // The Hugging Face metadata keys, with "architectures" read rather than ignored: it
 // names the Hugging Face class, and so the head that is built.
 void add_metadata_keys(Schema<SegformerConfig>& s) {
-    s.custom("architectures", "list of class names", "SegformerForSemanticSegmentation",
-             "Hugging Face class of the checkpoint; picks the head: SegformerForSemanticSegmentation (All-MLP "
-             "decode head), SegformerForImageClassification (mean-pooled last stage + linear) or SegformerModel "
-             "(encoder only).",
-             [](SegformerConfig& c, const json& j, const ConfigContext& at) {
-                 if (j.is_null()) return;
-                 if (!j.is_array() || j.empty() || !j.front().is_string())
-                     at.fail("expected a list of Hugging Face class names, got " + json_type_name(j));
-                 c.architecture = j.front().get<std::string>();
-                 if (c.architecture != "SegformerForSemanticSegmentation" &&
-                     c.architecture != "SegformerForImageClassification" && c.architecture != "SegformerModel")
-                     at.at("0").fail("expected SegformerForSemanticSegmentation, SegformerForImageClassification or "
-                                     "SegformerModel, got \"" + c.architecture + "\"");
-             },
-             [](SegformerConfig& c) { c.architecture.clear(); });
+    add_architecture_field(
+        s, &SegformerConfig::architecture,
+        {"SegformerForSemanticSegmentation", "SegformerForImageClassification", "SegformerModel"},
+        "Hugging Face class of the checkpoint; picks the head: SegformerForSemanticSegmentation (All-MLP "
+        "decode head), SegformerForImageClassification (mean-pooled last stage + linear) or SegformerModel "
+        "(encoder only).");
     add_hf_metadata(s, false);
 }
 
@@ -95,18 +72,22 @@ const Schema<SegformerConfig>& segformer_schema() {
                     "gelu", "Mix-FFN activation.")
             .integer("decoder_hidden_size", &SegformerConfig::decoder_hidden_size, 256, "channels",
                      "Width of the All-MLP decode head.")
-            .custom("image_size", "integer or [height, width]", std::to_string(kDefaultSegformerImageSize),
-                    "Input resolution fmsim builds. SegFormer has no position embeddings, so Hugging Face never reads "
-                    "this key (its configs carry a vestigial 224 even for 512x512 checkpoints); set the resolution "
-                    "the model runs at.",
-                    [](SegformerConfig& c, const json& j, const ConfigContext& at) {
-                        read_size_pair(c.image_size, j, at);
-                    },
-                    [](SegformerConfig& c) { c.image_size = {kDefaultSegformerImageSize, kDefaultSegformerImageSize}; })
+            .custom(
+                "image_size", "integer or [height, width]", std::to_string(kDefaultSegformerImageSize),
+                "Input resolution fmsim builds. SegFormer has no position embeddings, so Hugging Face never reads "
+                "this key (its configs carry a vestigial 224 even for 512x512 checkpoints); set the resolution "
+                "the model runs at.",
+                [](SegformerConfig& c, const json& j, const ConfigContext& at) {
+                    c.image_size = schema_detail::read_size_pair(j, at);
+                },
+                [](SegformerConfig& c) {
+                    c.image_size = {kDefaultSegformerImageSize, kDefaultSegformerImageSize};
+                })
             .ignored("reshape_last_stage", "layout of the last encoder output; no effect on cost")
             .ignored("downsampling_rates", "not read by Hugging Face's Segformer modules")
             .ignored("semantic_loss_ignore_index", "label value the loss skips");
-        add_label_fields(s, &SegformerConfig::num_labels, &SegformerConfig::id2label_count, "2 classes (Hugging Face's PretrainedConfig default)");
+        add_label_fields(s, &SegformerConfig::num_labels, &SegformerConfig::id2label_count,
+                         "2 classes (Hugging Face's PretrainedConfig default)");
         for (const char* k : {"layer_norm_eps", "drop_path_rate", "hidden_dropout_prob", "attention_probs_dropout_prob",
                               "classifier_dropout_prob"})
             s.ignored(k, "numerics or regularisation; no effect on cost");
@@ -129,8 +110,8 @@ SegformerHead segformer_head_of(const SegformerConfig& c) {
 
 struct MitStage {
     std::int64_t depth = 0, channels = 0, heads = 0, sr = 1, mlp_ratio = 4, kernel = 0, stride = 0;
-    std::int64_t height = 0, width = 0;         // token grid after the patch embedding
-    std::int64_t kv_height = 0, kv_width = 0;   // grid of the sequence-reduced keys/values
+    std::int64_t height = 0, width = 0;        // token grid after the patch embedding
+    std::int64_t kv_height = 0, kv_width = 0;  // grid of the sequence-reduced keys/values
 };
 
 struct SegformerArch {
@@ -180,7 +161,8 @@ SegformerArch parse_segformer_arch(const json& j, const ConfigContext& ctx) {
         st.kernel = c.patch_sizes[i];
         st.stride = c.strides[i];
         if (st.channels % st.heads != 0)
-            ctx.at("num_attention_heads").at(std::to_string(i))
+            ctx.at("num_attention_heads")
+                .at(std::to_string(i))
                 .fail("expected a divisor of hidden_sizes[" + std::to_string(i) + "] (" + std::to_string(st.channels) +
                       "), got " + std::to_string(st.heads));
         // SegformerOverlapPatchEmbeddings: Conv2d(kernel, stride, padding = kernel // 2).
@@ -190,10 +172,11 @@ SegformerArch parse_segformer_arch(const json& j, const ConfigContext& ctx) {
         st.kv_height = st.sr > 1 ? conv_out(st.height, st.sr, st.sr, 0) : st.height;
         st.kv_width = st.sr > 1 ? conv_out(st.width, st.sr, st.sr, 0) : st.width;
         if (st.kv_height < 1 || st.kv_width < 1)
-            ctx.at("image_size").fail("expected an image large enough for stage " + std::to_string(i + 1) +
-                                      " (a " + std::to_string(st.height) + "x" + std::to_string(st.width) +
-                                      " map cannot be reduced by sr_ratio " + std::to_string(st.sr) + "), got " +
-                                      std::to_string(a.image_h) + "x" + std::to_string(a.image_w));
+            ctx.at("image_size")
+                .fail("expected an image large enough for stage " + std::to_string(i + 1) + " (a " +
+                      std::to_string(st.height) + "x" + std::to_string(st.width) +
+                      " map cannot be reduced by sr_ratio " + std::to_string(st.sr) + "), got " +
+                      std::to_string(a.image_h) + "x" + std::to_string(a.image_w));
         a.stages.push_back(st);
         h = st.height;
         w = st.width;
@@ -215,15 +198,23 @@ Val emit_mit_block(GraphBuilder& b, const SegformerArch& a, const MitStage& st, 
         Val src = y;
         if (st.sr > 1) {
             // Sequence reduction: a conv with kernel = stride = R shrinks the map R^2-fold, then LayerNorm.
-            src = b.conv(b.view(y, {batch, c, st.height, st.width}), c, {st.sr, st.sr}, {st.sr, st.sr}, {0, 0}, 1,
-                         true, "self.sr", ModuleGroup::attention);
+            src = b.conv(b.view(y, {batch, c, st.height, st.width}), c, {st.sr, st.sr}, {st.sr, st.sr}, {0, 0}, 1, true,
+                         "self.sr", ModuleGroup::attention);
             src = b.norm(b.view(src, {batch, kv_tokens, c}), Norm::layer, true, "self.layer_norm");
         }
         // Hugging Face's key and value Linears, packed into one GEMM (same weights and FLOPs).
         const Val kv = b.linear(src, 2 * c, true, "self.key_value", ModuleGroup::attention);
         const std::int64_t head_dim = c / st.heads;
-        AttentionCall call{q, b.slice(kv, {batch, kv_tokens, c}), b.slice(kv, {batch, kv_tokens, c}), st.heads,
-                           st.heads, head_dim, 0, false, false, 0};
+        AttentionCall call{q,
+                           b.slice(kv, {batch, kv_tokens, c}),
+                           b.slice(kv, {batch, kv_tokens, c}),
+                           st.heads,
+                           st.heads,
+                           head_dim,
+                           0,
+                           false,
+                           false,
+                           0};
         const Val ctx = b.attention(call, "self.attn");
         const Val o = b.linear(ctx, c, true, "output.dense", ModuleGroup::attention);
         x = b.add(x, o, "attn_residual", ModuleGroup::other);
@@ -310,12 +301,14 @@ public:
     RunSpec resolve(RunSpec run) const override {
         require_phase(run, {RunPhase::encode, RunPhase::train}, "a SegFormer model");
         if (run.phase == RunPhase::train && (a_.head == SegformerHead::none || a_.labels == 0))
-            throw ScenarioError("training needs a head; this SegFormer config (SegformerModel or num_labels 0) has "
-                                "none");
+            throw ScenarioError(
+                "training needs a head; this SegFormer config (SegformerModel or num_labels 0) has "
+                "none");
         // Images come at the configured resolution; a token length would be silently meaningless.
         if (run.input_len != 0 || run.output_len != 0)
-            throw ScenarioError("input_len and output_len do not apply to an image model: images enter at the "
-                                "configured image_size (change it in the config)");
+            throw ScenarioError(
+                "input_len and output_len do not apply to an image model: images enter at the "
+                "configured image_size (change it in the config)");
         run.output_len = 0;
         run.steps = 0;
         return run;
@@ -346,7 +339,8 @@ private:
         auto s = b.scope("", std::string("encoder"));
         const std::vector<Val> feats = emit_mit_encoder(b, a_, batch);
         switch (a_.head) {
-            case SegformerHead::semantic_segmentation: return emit_decode_head(b, a_, feats);
+            case SegformerHead::semantic_segmentation:
+                return emit_decode_head(b, a_, feats);
             case SegformerHead::image_classification: {
                 // SegformerForImageClassification: mean over the last stage's tokens, then a linear.
                 const Val last = feats.back();
@@ -354,7 +348,8 @@ private:
                 if (a_.labels == 0) return pooled;
                 return b.linear(pooled, a_.labels, true, "classifier", ModuleGroup::head);
             }
-            case SegformerHead::none: break;
+            case SegformerHead::none:
+                break;
         }
         return feats.back();
     }

@@ -27,45 +27,22 @@ struct SwinConfig {
     std::string architecture;  // first entry of "architectures"; empty when absent
 };
 
-// HF accepts an int (square) or a pair [height, width] for image_size and patch_size.
-void read_size_pair(std::vector<std::int64_t>& out, const json& j, const ConfigContext& at) {
-    if (j.is_number()) {
-        const std::int64_t v = schema_detail::read_int(j, at, 1);
-        out = {v, v};
-        return;
-    }
-    if (j.is_array() && j.size() == 2) {
-        out = schema_detail::read_int_list(j, at, 1);
-        return;
-    }
-    at.fail("expected a positive integer or a list [height, width] of two, got " + json_type_name(j));
-}
-
-
 // The Hugging Face metadata keys, with "architectures" read rather than ignored: it
 // names the Hugging Face class, and so the head that is built.
 void add_metadata_keys(Schema<SwinConfig>& s) {
-    s.custom("architectures", "list of class names", "SwinForImageClassification",
-             "Hugging Face class of the checkpoint; picks the head: SwinForImageClassification (classifier) or "
-             "SwinModel (pooled features, no classifier).",
-             [](SwinConfig& c, const json& j, const ConfigContext& at) {
-                 if (j.is_null()) return;
-                 if (!j.is_array() || j.empty() || !j.front().is_string())
-                     at.fail("expected a list of Hugging Face class names, got " + json_type_name(j));
-                 c.architecture = j.front().get<std::string>();
-                 if (c.architecture != "SwinForImageClassification" && c.architecture != "SwinModel")
-                     at.at("0").fail("expected SwinForImageClassification or SwinModel, got \"" + c.architecture +
-                                     "\" (its head is not modelled)");
-             },
-             [](SwinConfig& c) { c.architecture.clear(); });
+    add_architecture_field(
+        s, &SwinConfig::architecture, {"SwinForImageClassification", "SwinModel"},
+        "Hugging Face class of the checkpoint; picks the head: SwinForImageClassification (classifier) or "
+        "SwinModel (pooled features, no classifier).");
     add_hf_metadata(s, false);
 }
 
 const Schema<SwinConfig>& swin_schema() {
     static const auto s = [] {
-        Schema<SwinConfig> s("swin", "Swin Transformer image classifiers (Hugging Face SwinConfig field names; "
-                                     "Liu et al. 2021). `architectures` picks the head: SwinForImageClassification "
-                                     "(default) or SwinModel (pooled features, no classifier).");
+        Schema<SwinConfig> s("swin",
+                             "Swin Transformer image classifiers (Hugging Face SwinConfig field names; "
+                             "Liu et al. 2021). `architectures` picks the head: SwinForImageClassification "
+                             "(default) or SwinModel (pooled features, no classifier).");
         s.integer("embed_dim", &SwinConfig::embed_dim, std::nullopt, "channels",
                   "Width C of stage 1; stage i has C * 2^i channels.")
             .integer_list("depths", &SwinConfig::depths, std::nullopt, "blocks", "Swin blocks per stage.")
@@ -73,14 +50,20 @@ const Schema<SwinConfig>& swin_schema() {
                           "Attention heads per stage (same length as depths).")
             .integer("window_size", &SwinConfig::window_size, std::nullopt, "tokens",
                      "Side M of a square attention window (M*M tokens attend to each other).")
-            .custom("image_size", "integer or [height, width]", "required",
-                    "Input resolution in pixels; the encode and train phases build images of this size.",
-                    [](SwinConfig& c, const json& j, const ConfigContext& at) { read_size_pair(c.image_size, j, at); },
-                    nullptr)
-            .custom("patch_size", "integer or [height, width]", "required",
-                    "Side of the non-overlapping patches of the patch embedding (conv kernel = stride).",
-                    [](SwinConfig& c, const json& j, const ConfigContext& at) { read_size_pair(c.patch_size, j, at); },
-                    nullptr)
+            .custom(
+                "image_size", "integer or [height, width]", "required",
+                "Input resolution in pixels; the encode and train phases build images of this size.",
+                [](SwinConfig& c, const json& j, const ConfigContext& at) {
+                    c.image_size = schema_detail::read_size_pair(j, at);
+                },
+                nullptr)
+            .custom(
+                "patch_size", "integer or [height, width]", "required",
+                "Side of the non-overlapping patches of the patch embedding (conv kernel = stride).",
+                [](SwinConfig& c, const json& j, const ConfigContext& at) {
+                    c.patch_size = schema_detail::read_size_pair(j, at);
+                },
+                nullptr)
             .integer("num_channels", &SwinConfig::num_channels, 3, "channels", "Input image channels.")
             .number("mlp_ratio", &SwinConfig::mlp_ratio, 4.0, "", "MLP hidden width / block width.", 1e-9)
             .boolean("qkv_bias", &SwinConfig::qkv_bias, true, "Query/key/value projections have biases.")
@@ -100,7 +83,8 @@ const Schema<SwinConfig>& swin_schema() {
             .ignored("out_features", "backbone outputs (SwinBackbone), not built")
             .ignored("out_indices", "backbone outputs (SwinBackbone), not built")
             .ignored("stage_names", "backbone stage names");
-        add_label_fields(s, &SwinConfig::num_labels, &SwinConfig::id2label_count, "2 classes (Hugging Face's PretrainedConfig default)");
+        add_label_fields(s, &SwinConfig::num_labels, &SwinConfig::id2label_count,
+                         "2 classes (Hugging Face's PretrainedConfig default)");
         for (const char* k :
              {"layer_norm_eps", "drop_path_rate", "hidden_dropout_prob", "attention_probs_dropout_prob"})
             s.ignored(k, "numerics or regularisation; no effect on cost");
@@ -122,9 +106,9 @@ SwinHead swin_head_of(const SwinConfig& c) {
 
 struct SwinStage {
     std::int64_t depth = 0, heads = 0, channels = 0;
-    std::int64_t height = 0, width = 0;  // token grid
-    std::int64_t window = 0;             // effective window side (<= window_size)
-    bool shifts = false;                 // odd blocks use shifted windows
+    std::int64_t height = 0, width = 0;                    // token grid
+    std::int64_t window = 0;                               // effective window side (<= window_size)
+    bool shifts = false;                                   // odd blocks use shifted windows
     std::int64_t padded_h = 0, padded_w = 0, windows = 0;  // per image
 };
 
@@ -159,21 +143,23 @@ SwinArch parse_swin_arch(const json& j, const ConfigContext& ctx) {
 
     if (c.depths.empty()) ctx.at("depths").fail("expected at least one stage");
     if (c.num_heads.size() != c.depths.size())
-        ctx.at("num_heads").fail("expected one entry per stage (" + std::to_string(c.depths.size()) + "), got " +
-                                 std::to_string(c.num_heads.size()));
+        ctx.at("num_heads")
+            .fail("expected one entry per stage (" + std::to_string(c.depths.size()) + "), got " +
+                  std::to_string(c.num_heads.size()));
     const auto stages = static_cast<std::int64_t>(c.depths.size());
     if (c.num_layers && *c.num_layers != stages)
-        ctx.at("num_layers").fail("expected len(depths) = " + std::to_string(stages) + ", got " +
-                                  std::to_string(*c.num_layers));
+        ctx.at("num_layers")
+            .fail("expected len(depths) = " + std::to_string(stages) + ", got " + std::to_string(*c.num_layers));
     const std::int64_t last_width = c.embed_dim << (stages - 1);
     if (c.hidden_size && *c.hidden_size != last_width)
-        ctx.at("hidden_size").fail("expected embed_dim * 2^(len(depths) - 1) = " + std::to_string(last_width) +
-                                   ", got " + std::to_string(*c.hidden_size));
+        ctx.at("hidden_size")
+            .fail("expected embed_dim * 2^(len(depths) - 1) = " + std::to_string(last_width) + ", got " +
+                  std::to_string(*c.hidden_size));
     // Hugging Face pads an image that the patches do not tile; fmsim asks for one they do.
     if (a.image_h % a.patch_h != 0 || a.image_w % a.patch_w != 0)
-        ctx.at("image_size").fail("expected a multiple of patch_size (" + std::to_string(a.patch_h) + "x" +
-                                  std::to_string(a.patch_w) + "), got " + std::to_string(a.image_h) + "x" +
-                                  std::to_string(a.image_w));
+        ctx.at("image_size")
+            .fail("expected a multiple of patch_size (" + std::to_string(a.patch_h) + "x" + std::to_string(a.patch_w) +
+                  "), got " + std::to_string(a.image_h) + "x" + std::to_string(a.image_w));
 
     std::int64_t h = a.image_h / a.patch_h, w = a.image_w / a.patch_w;
     for (std::int64_t s = 0; s < stages; ++s) {
@@ -182,7 +168,8 @@ SwinArch parse_swin_arch(const json& j, const ConfigContext& ctx) {
         st.heads = c.num_heads[static_cast<std::size_t>(s)];
         st.channels = c.embed_dim << s;
         if (st.channels % st.heads != 0)
-            ctx.at("num_heads").at(std::to_string(s))
+            ctx.at("num_heads")
+                .at(std::to_string(s))
                 .fail("expected a divisor of the stage width embed_dim * 2^" + std::to_string(s) + " = " +
                       std::to_string(st.channels) + ", got " + std::to_string(st.heads));
         st.height = h;
@@ -260,8 +247,8 @@ Val emit_swin_block(GraphBuilder& b, const SwinArch& a, const SwinStage& st, Val
         // Relative position bias: a ((2M-1)^2, heads) table gathered by a fixed index into
         // [heads, M^2, M^2], shared by every window.
         const std::int64_t table_rows = (2 * a.window_size - 1) * (2 * a.window_size - 1);
-        const TensorRef table = b.weight("relative_position_bias_table", {table_rows, st.heads},
-                                         ModuleGroup::attention, b.small_param_dtype());
+        const TensorRef table = b.weight("relative_position_bias_table", {table_rows, st.heads}, ModuleGroup::attention,
+                                         b.small_param_dtype());
         const Val index = b.input("relative_position_index", {win_tokens * win_tokens}, DType::int32);
         const Val bias =
             b.op(OpKind::embedding, "relative_position_bias", ModuleGroup::attention, 0, {index},
@@ -278,8 +265,8 @@ Val emit_swin_block(GraphBuilder& b, const SwinArch& a, const SwinStage& st, Val
     const Val y = b.norm(h, Norm::layer, true, "layernorm_after");
     const auto ffn = static_cast<std::int64_t>(a.mlp_ratio * static_cast<double>(c));  // int(mlp_ratio * dim)
     const Val up = b.linear(y, ffn, true, "intermediate.dense", ModuleGroup::ffn);
-    const Val f = b.linear(b.act(up, a.act, "intermediate.act", ModuleGroup::ffn), c, true, "output.dense",
-                           ModuleGroup::ffn);
+    const Val f =
+        b.linear(b.act(up, a.act, "intermediate.act", ModuleGroup::ffn), c, true, "output.dense", ModuleGroup::ffn);
     return b.add(h, f, "mlp_residual", ModuleGroup::other);
 }
 
@@ -340,12 +327,14 @@ public:
     RunSpec resolve(RunSpec run) const override {
         require_phase(run, {RunPhase::encode, RunPhase::train}, "a Swin image classifier");
         if (run.phase == RunPhase::train && (a_.head == SwinHead::pooled_features || a_.labels == 0))
-            throw ScenarioError("training needs a classifier head; this Swin config (SwinModel or num_labels 0) has "
-                                "none");
+            throw ScenarioError(
+                "training needs a classifier head; this Swin config (SwinModel or num_labels 0) has "
+                "none");
         // Images come at the configured resolution; a token length would be silently meaningless.
         if (run.input_len != 0 || run.output_len != 0)
-            throw ScenarioError("input_len and output_len do not apply to an image model: images enter at the "
-                                "configured image_size (change it in the config)");
+            throw ScenarioError(
+                "input_len and output_len do not apply to an image model: images enter at the "
+                "configured image_size (change it in the config)");
         run.output_len = 0;
         run.steps = 0;
         return run;

@@ -34,6 +34,10 @@ double read_number(const json& j, const ConfigContext& at, double min);
 bool read_bool(const json& j, const ConfigContext& at);
 std::string read_choice(const json& j, const ConfigContext& at, const std::vector<std::string>& allowed);
 std::vector<std::int64_t> read_int_list(const json& j, const ConfigContext& at, std::int64_t min);
+// Hugging Face image sizes: an integer (square) or a pair [height, width].
+std::vector<std::int64_t> read_size_pair(const json& j, const ConfigContext& at);
+// The first entry of a Hugging Face "architectures" list, which must be one of `allowed`.
+std::string read_architecture(const json& j, const ConfigContext& at, const std::vector<std::string>& allowed);
 std::string list_text(const std::vector<std::string>& v);
 }  // namespace schema_detail
 
@@ -237,6 +241,19 @@ inline void require_multiple(const ConfigContext& ctx, const std::string& key, s
     if (by <= 0 || value % by != 0)
         ctx.at(key).fail("expected a multiple of " + by_key + " (" + std::to_string(by) + "), got " +
                          std::to_string(value));
+}
+
+// "architectures" for a family whose head depends on the Hugging Face class: the first entry, one
+// of `allowed`; absent or null leaves `member` empty. Pair with add_hf_metadata(s, false).
+template <class Spec>
+Schema<Spec>& add_architecture_field(Schema<Spec>& s, std::string Spec::*member, std::vector<std::string> allowed,
+                                     std::string doc) {
+    return s.custom(
+        "architectures", "list of class names", allowed.front(), std::move(doc),
+        [=](Spec& c, const json& j, const ConfigContext& at) {
+            if (!j.is_null()) c.*member = schema_detail::read_architecture(j, at, allowed);
+        },
+        [=](Spec& c) { (c.*member).clear(); });
 }
 
 // Keys every Hugging Face config.json may carry that say nothing about cost. A family whose head
