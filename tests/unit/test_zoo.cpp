@@ -5,6 +5,7 @@
 
 #include <algorithm>
 
+#include "fmsim/workloads/errors.hpp"
 #include "fmsim/workloads/model.hpp"
 #include "fmsim/workloads/summary.hpp"
 
@@ -49,3 +50,34 @@ INSTANTIATE_TEST_SUITE_P(All, ZooModel, ::testing::ValuesIn(zoo_names()),
                              std::replace_if(n.begin(), n.end(), [](char c) { return !std::isalnum(c); }, '_');
                              return n;
                          });
+
+// Every phase of every zoo model either builds a consistent workload or is refused with a user
+// error; nothing crashes.
+TEST_P(ZooModel, EveryPhaseBuildsOrIsRefusedClearly) {
+    const auto m = load_model(GetParam());
+    int built = 0;
+    for (RunPhase p : {RunPhase::prefill, RunPhase::decode, RunPhase::generate, RunPhase::train, RunPhase::encode,
+                       RunPhase::sample}) {
+        RunSpec run;
+        run.phase = p;
+        run.output_len = p == RunPhase::generate ? 3 : 0;
+        run.steps = p == RunPhase::sample ? 2 : 0;
+        try {
+            const Workload w = m->build(run);
+            ++built;
+            ASSERT_FALSE(w.stages.empty());
+            for (const Stage& s : w.stages) EXPECT_NO_THROW(s.graph->topological_order()) << s.name;
+            const auto sum = summarize(w);
+            EXPECT_GT(sum.flops, 0) << to_string(p);
+            if (p == RunPhase::train) {
+                // Frozen towers (SD's text encoder and VAE, ImageBind's image and text encoders) run
+                // forward only, so the backward can be smaller than the forward; it is never absent.
+                EXPECT_GT(sum.flops_by_phase[1], 0);
+                EXPECT_GT(sum.optimizer_state_bytes, 0);
+            }
+        } catch (const fmsim::UserError& e) {
+            EXPECT_FALSE(std::string(e.what()).empty());
+        }
+    }
+    EXPECT_GE(built, 2) << GetParam() << " supports at least its default phase and training";
+}
