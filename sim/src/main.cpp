@@ -1,6 +1,7 @@
 // fmsim: the command-line client of the sim facade.
 #include <CLI/CLI.hpp>
 
+#include <cstdio>
 #include <fstream>
 #include <iostream>
 
@@ -118,7 +119,7 @@ int main(int argc, char** argv) {
         } else if (*models) {
             for (const auto& name : zoo_names()) {
                 const auto m = load_model(name);
-                std::printf("%-22s %-10s %s\n", name.c_str(), m->family().c_str(), m->description.c_str());
+                std::printf("%-22s %-17s %s\n", name.c_str(), m->family().c_str(), m->description.c_str());
             }
         } else if (*docs) {
             std::cout << sim::config_reference_markdown();
