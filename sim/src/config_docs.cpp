@@ -1,5 +1,6 @@
 #include <sstream>
 
+#include "fmsim/hwmodels/hardware.hpp"
 #include "fmsim/sim/scenario.hpp"
 
 namespace fmsim::sim {
@@ -29,6 +30,9 @@ std::string config_reference_markdown() {
     os << "# Model configs\n\nA model config is a Hugging Face `config.json` (the `model_type` key picks the "
           "family below); zoo files in `configs/models/` add an `fmsim` block.\n\n";
     for (const auto& d : workloads::model_schema_docs()) write_schema(os, d);
+    os << "# Hardware presets\n\nA device is a JSON file in `configs/hardware/` (`fmsim hardware list`); values are "
+          "validated on load and carry their sources.\n\n";
+    for (const auto& d : hwmodels::hardware_schema_docs()) write_schema(os, d);
     return os.str();
 }
 

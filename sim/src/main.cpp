@@ -5,7 +5,9 @@
 #include <fstream>
 #include <iostream>
 
+#include "fmsim/hwmodels/hardware.hpp"
 #include "fmsim/sim/facade.hpp"
+#include "fmsim/sim/hardware_report.hpp"
 #include "fmsim/sim/scenario.hpp"
 #include "fmsim/workloads/errors.hpp"
 
@@ -96,6 +98,15 @@ int main(int argc, char** argv) {
     run->add_flag("--json", run_json, "print one JSON object instead of text");
 
     auto* models = app.add_subcommand("models", "list the model zoo");
+
+    auto* hardware = app.add_subcommand("hardware", "list or show hardware presets");
+    hardware->require_subcommand(1);
+    auto* hw_list = hardware->add_subcommand("list", "list the presets");
+    auto* hw_show = hardware->add_subcommand("show", "a preset with its derived peaks, ridge point and memory");
+    std::string hw_name;
+    bool hw_json = false;
+    hw_show->add_option("NAME", hw_name, "preset name or path to a hardware JSON")->required();
+    hw_show->add_flag("--json", hw_json, "print one JSON object");
     auto* docs = app.add_subcommand("docs", "print generated documentation");
     std::string docs_topic;
     docs->add_option("TOPIC", docs_topic, "config")->required()->check(CLI::IsMember({"config"}));
@@ -121,6 +132,16 @@ int main(int argc, char** argv) {
                 const auto m = load_model(name);
                 std::printf("%-22s %-17s %s\n", name.c_str(), m->family().c_str(), m->description.c_str());
             }
+        } else if (*hw_list) {
+            for (const auto& name : hwmodels::hardware_names()) {
+                const auto h = hwmodels::load_hardware(name);
+                std::printf("%-22s %-5s %8.0f TFLOP/s bf16 %7.0f GB/s  %s\n", name.c_str(),
+                            std::string(hwmodels::to_string(h.kind)).c_str(),
+                            h.peak_matrix_flops(DType::bf16) / 1e12, h.memory.bandwidth_gbps, h.description.c_str());
+            }
+        } else if (*hw_show) {
+            const auto h = hwmodels::load_hardware(hw_name);
+            std::cout << (hw_json ? sim::hardware_json(h) + "\n" : sim::hardware_text(h));
         } else if (*docs) {
             std::cout << sim::config_reference_markdown();
         }

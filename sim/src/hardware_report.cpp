@@ -1,0 +1,95 @@
+#include "fmsim/sim/hardware_report.hpp"
+
+#include <nlohmann/json.hpp>
+
+#include <cstdio>
+#include <sstream>
+
+namespace fmsim::sim {
+
+using hwmodels::HardwareSpec;
+using workloads::DType;
+
+namespace {
+// Dtypes listed in peak tables, in display order.
+constexpr DType kShown[] = {DType::fp32, DType::tf32, DType::bf16, DType::fp16, DType::fp8, DType::int8, DType::int4};
+
+bool is_integer(DType t) { return t == DType::int8 || t == DType::int4; }
+
+std::string fixed(double v, int digits) {
+    char buf[64];
+    std::snprintf(buf, sizeof buf, "%.*f", digits, v);
+    return buf;
+}
+}  // namespace
+
+std::string hardware_text(const HardwareSpec& h) {
+    std::ostringstream os;
+    os << h.name << ": " << h.description << "\n\n";
+    auto line = [&](const char* label, const std::string& value) {
+        char buf[32];
+        std::snprintf(buf, sizeof buf, "  %-16s", label);
+        os << buf << value << "\n";
+    };
+    line("kind", std::string(to_string(h.kind)));
+    line("clock", fixed(h.clock.sustained_mhz, 0) + " MHz sustained (boost " + fixed(h.clock.boost_mhz, 0) + " MHz)");
+    std::string shape;
+    for (auto d : h.matrix.shape) shape += (shape.empty() ? "" : "x") + std::to_string(d);
+    line("cores", std::to_string(h.cores) + " x " + std::to_string(h.matrix.units_per_core) + " " +
+                      std::string(to_string(h.matrix.kind)) + " (" + shape + "), " +
+                      std::to_string(h.vector.lanes_per_core) + " vector lanes");
+    std::string matrix, vector, ridge;
+    for (DType t : kShown) {
+        if (double p = h.peak_matrix_flops(t); p > 0) {
+            matrix += (matrix.empty() ? "" : ", ") + std::string(workloads::to_string(t)) + " " + fixed(p / 1e12, 1) +
+                      (is_integer(t) ? " TOP/s" : " TFLOP/s");
+            ridge += (ridge.empty() ? "" : ", ") + std::string(workloads::to_string(t)) + " " +
+                     fixed(h.ridge_point_flops_per_byte(t), 0);
+        }
+        if (double p = h.peak_vector_flops(t); p > 0)
+            vector += (vector.empty() ? "" : ", ") + std::string(workloads::to_string(t)) + " " + fixed(p / 1e12, 1);
+    }
+    line("matrix peak", matrix + " (dense" + (h.matrix.sparsity_2_4 ? "; 2:4 sparsity doubles it)" : ")"));
+    line("vector peak", vector + " TFLOP/s");
+    line("ridge point", ridge + " FLOP/byte (matrix peak / memory bandwidth)");
+    line("memory", fixed(h.memory.capacity_gb, 0) + " GB " + h.memory.type + ", " + fixed(h.memory.bandwidth_gbps, 0) +
+                       " GB/s over " + std::to_string(h.memory.channels) + " channels, " +
+                       fixed(h.memory.latency_ns, 0) + " ns, " + fixed(h.memory.energy_pj_per_bit, 2) + " pJ/bit");
+    for (const auto& l : h.on_chip)
+        line(("on-chip " + l.name).c_str(),
+             fixed(l.capacity_kib, 0) + " KiB " + (l.per_core ? "per core" : "per chip") + ", " +
+                 fixed(l.bandwidth_gbps, 0) + " GB/s, " + fixed(l.latency_ns, 0) + " ns");
+    line("host link", h.host_link.type + ", " + fixed(h.host_link.bandwidth_gbps, 0) + " GB/s per direction");
+    line("power", "idle " + fixed(h.power.idle_w, 0) + " W, TDP " + fixed(h.power.tdp_w, 0) + " W");
+    line("kernel launch", fixed(h.kernel_launch_overhead_us, 1) + " us");
+    if (h.area_mm2) line("area", fixed(*h.area_mm2, 0) + " mm^2");
+    return os.str();
+}
+
+std::string hardware_json(const HardwareSpec& h) {
+    nlohmann::ordered_json peaks = nlohmann::ordered_json::object(), vec = nlohmann::ordered_json::object(),
+                           ridge = nlohmann::ordered_json::object();
+    for (DType t : kShown) {
+        const std::string n(workloads::to_string(t));
+        if (double p = h.peak_matrix_flops(t); p > 0) {
+            peaks[n] = p;
+            ridge[n] = h.ridge_point_flops_per_byte(t);
+        }
+        if (double p = h.peak_vector_flops(t); p > 0) vec[n] = p;
+    }
+    nlohmann::ordered_json j{{"name", h.name},
+                             {"description", h.description},
+                             {"kind", to_string(h.kind)},
+                             {"sustained_clock_mhz", h.clock.sustained_mhz},
+                             {"cores", h.cores},
+                             {"peak_matrix_flops_per_s", peaks},
+                             {"peak_vector_flops_per_s", vec},
+                             {"ridge_point_flops_per_byte", ridge},
+                             {"memory_capacity_bytes", h.memory.capacity_gb * 1e9},
+                             {"memory_bandwidth_bytes_per_s", h.memory_bandwidth_bytes_per_s()},
+                             {"tdp_w", h.power.tdp_w},
+                             {"sources", h.sources}};
+    return j.dump(2);
+}
+
+}  // namespace fmsim::sim
