@@ -92,4 +92,32 @@ std::string hardware_json(const HardwareSpec& h) {
     return j.dump(2);
 }
 
+std::string kernel_text(const hwmodels::KernelTiming& t) {
+    std::ostringstream os;
+    os << "  time            " << fixed(t.time_s * 1e6, 2) << " us (" << t.bound << " bound; launch "
+       << fixed(t.launch_s * 1e6, 1) << " us)\n"
+       << "  mapping         " << t.plan.mapping << "\n"
+       << "  FLOPs           " << fixed(t.plan.flops / 1e9, 3) << " GFLOP -> " << fixed(t.plan.flops / t.time_s / 1e12, 1)
+       << " TFLOP/s\n"
+       << "  bytes           " << fixed(t.plan.bytes / 1e6, 3) << " MB -> " << fixed(t.plan.bytes / t.time_s / 1e9, 1)
+       << " GB/s\n"
+       << "  bounds          compute " << fixed(t.compute_bound_s * 1e6, 2) << " us, memory "
+       << fixed(t.memory_bound_s * 1e6, 2) << " us\n";
+    return os.str();
+}
+
+std::string kernel_json(const hwmodels::KernelTiming& t) {
+    const nlohmann::ordered_json j{{"time_s", t.time_s},
+                                   {"launch_s", t.launch_s},
+                                   {"flops", t.plan.flops},
+                                   {"bytes", t.plan.bytes},
+                                   {"tflops", t.plan.flops / t.time_s / 1e12},
+                                   {"bandwidth_gbps", t.plan.bytes / t.time_s / 1e9},
+                                   {"bound", t.bound},
+                                   {"mapping", t.plan.mapping},
+                                   {"compute_bound_s", t.compute_bound_s},
+                                   {"memory_bound_s", t.memory_bound_s}};
+    return j.dump(2);
+}
+
 }  // namespace fmsim::sim

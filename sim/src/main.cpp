@@ -6,6 +6,7 @@
 #include <iostream>
 
 #include "fmsim/hwmodels/hardware.hpp"
+#include "fmsim/hwmodels/replay.hpp"
 #include "fmsim/sim/facade.hpp"
 #include "fmsim/sim/hardware_report.hpp"
 #include "fmsim/sim/scenario.hpp"
@@ -55,6 +56,13 @@ sim::GraphQuery make_query(const std::string& model, const RunFlags& f) {
     q.run.recompute = *parse_recompute(f.recompute);
     return q;
 }
+
+struct KernelFlags {
+    std::string hardware, dtype = "bf16";
+    bool json = false, causal = false;
+    std::int64_t m = 0, n = 0, k = 0, batch = 1, heads = 0, kv_heads = 0, seq_q = 0, seq_kv = 0, head_dim = 0;
+    std::int64_t rows = 0, cols = 0, elements = 0, bytes = 0;
+};
 
 void write_file(const std::string& path, const std::string& text) {
     std::ofstream out(path);
@@ -107,6 +115,43 @@ int main(int argc, char** argv) {
     bool hw_json = false;
     hw_show->add_option("NAME", hw_name, "preset name or path to a hardware JSON")->required();
     hw_show->add_flag("--json", hw_json, "print one JSON object");
+    auto* kernel = app.add_subcommand("kernel", "simulate one kernel on a hardware preset");
+    kernel->require_subcommand(1);
+    KernelFlags kf;
+    auto add_common = [&](CLI::App* c) {
+        c->add_option("--hardware", kf.hardware, "preset name or path")->required();
+        c->add_option("--dtype", kf.dtype, "element and math dtype")->capture_default_str();
+        c->add_flag("--json", kf.json, "print one JSON object");
+    };
+    auto* k_gemm = kernel->add_subcommand("gemm", "C[b,m,n] = A[b,m,k] x B[b,k,n]");
+    k_gemm->add_option("--m", kf.m)->required()->check(CLI::PositiveNumber);
+    k_gemm->add_option("--n", kf.n)->required()->check(CLI::PositiveNumber);
+    k_gemm->add_option("--k", kf.k)->required()->check(CLI::PositiveNumber);
+    k_gemm->add_option("--batch", kf.batch)->check(CLI::PositiveNumber);
+    add_common(k_gemm);
+    auto* k_attn = kernel->add_subcommand("attention", "fused (FlashAttention-style) attention");
+    k_attn->add_option("--batch", kf.batch)->check(CLI::PositiveNumber);
+    k_attn->add_option("--heads", kf.heads)->required()->check(CLI::PositiveNumber);
+    k_attn->add_option("--kv-heads", kf.kv_heads, "default: --heads")->check(CLI::PositiveNumber);
+    k_attn->add_option("--seq-q", kf.seq_q)->required()->check(CLI::PositiveNumber);
+    k_attn->add_option("--seq-kv", kf.seq_kv)->required()->check(CLI::PositiveNumber);
+    k_attn->add_option("--head-dim", kf.head_dim)->required()->check(CLI::PositiveNumber);
+    k_attn->add_flag("--causal", kf.causal);
+    add_common(k_attn);
+    auto* k_softmax = kernel->add_subcommand("softmax", "row-wise softmax of [rows, cols]");
+    auto* k_layernorm = kernel->add_subcommand("layernorm", "row-wise LayerNorm of [rows, cols]");
+    for (auto* c : {k_softmax, k_layernorm}) {
+        c->add_option("--rows", kf.rows)->required()->check(CLI::PositiveNumber);
+        c->add_option("--cols", kf.cols)->required()->check(CLI::PositiveNumber);
+        add_common(c);
+    }
+    auto* k_gelu = kernel->add_subcommand("gelu", "element-wise GELU (tanh form)");
+    k_gelu->add_option("--elements", kf.elements)->required()->check(CLI::PositiveNumber);
+    add_common(k_gelu);
+    auto* k_memcpy = kernel->add_subcommand("memcpy", "device-to-device copy");
+    k_memcpy->add_option("--bytes", kf.bytes)->required()->check(CLI::PositiveNumber);
+    add_common(k_memcpy);
+
     auto* docs = app.add_subcommand("docs", "print generated documentation");
     std::string docs_topic;
     docs->add_option("TOPIC", docs_topic, "config")->required()->check(CLI::IsMember({"config"}));
@@ -142,6 +187,21 @@ int main(int argc, char** argv) {
         } else if (*hw_show) {
             const auto h = hwmodels::load_hardware(hw_name);
             std::cout << (hw_json ? sim::hardware_json(h) + "\n" : sim::hardware_text(h));
+        } else if (*kernel) {
+            const auto hw = hwmodels::load_hardware(kf.hardware);
+            const auto dtype = parse_dtype(kf.dtype);
+            if (!dtype) throw UserError("unknown dtype '" + kf.dtype + "'; expected one of " + dtype_names());
+            Op op;
+            if (*k_gemm) op = hwmodels::gemm_op(kf.batch, kf.m, kf.n, kf.k, *dtype);
+            else if (*k_attn)
+                op = hwmodels::attention_op(kf.batch, kf.heads, kf.kv_heads ? kf.kv_heads : kf.heads, kf.seq_q,
+                                            kf.seq_kv, kf.head_dim, kf.causal, *dtype);
+            else if (*k_softmax) op = hwmodels::rowwise_op(OpKind::softmax, kf.rows, kf.cols, *dtype);
+            else if (*k_layernorm) op = hwmodels::rowwise_op(OpKind::layer_norm, kf.rows, kf.cols, *dtype);
+            else if (*k_gelu) op = hwmodels::elementwise_op(OpKind::activation, kf.elements, 9, *dtype);
+            else op = hwmodels::memcpy_op(kf.bytes);
+            const auto t = hwmodels::simulate_kernel(hwmodels::plan_op(op, hw), hw);
+            std::cout << (kf.json ? sim::kernel_json(t) + "\n" : sim::kernel_text(t));
         } else if (*docs) {
             std::cout << sim::config_reference_markdown();
         }

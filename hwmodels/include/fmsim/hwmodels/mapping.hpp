@@ -1,0 +1,43 @@
+#pragma once
+// Mapping: how one op runs on a device, as a tile program (how many tiles, what one tile costs in
+// engine cycles and in bytes at each memory level). The SystemC replay executes tile programs.
+// No SystemC here: mapping is pure arithmetic on the op's dims and the HardwareSpec.
+#include <cstdint>
+#include <string>
+
+#include "fmsim/hwmodels/hardware.hpp"
+#include "fmsim/workloads/op.hpp"
+
+namespace fmsim::hwmodels {
+
+enum class EngineKind { matrix, vector };
+
+struct TileProgram {
+    std::string mapping;          // e.g. "gemm 128x256 split-k 1", for reports
+    EngineKind engine = EngineKind::matrix;
+    std::int64_t tiles = 0;       // independent work items, spread over the cores
+    std::int64_t tiles_per_core_at_once = 1;  // co-resident tiles per core (occupancy)
+    double compute_cycles_per_tile = 0;       // engine cycles of one tile, on one core's share
+    double dram_bytes_per_tile = 0;           // off-chip traffic of one tile (after L2 reuse)
+    double l2_bytes_per_tile = 0;             // chip-level on-chip traffic of one tile
+    std::int64_t kernels = 1;                 // launches (split-K adds a reduction kernel)
+    double flops = 0;                         // useful FLOPs (the op's)
+    double bytes = 0;                         // useful bytes (the op's reads + writes)
+};
+
+// Calibration constants of the mapper; each one's source is in mapping.cpp.
+struct MappingOptions {
+    bool cuda_graphs = false;  // launches replayed from a CUDA graph: most launch overhead removed
+};
+
+TileProgram plan_op(const workloads::Op& op, const HardwareSpec& hw);
+
+// Single-kernel requests (`fmsim kernel`), described as ops.
+workloads::Op gemm_op(std::int64_t batch, std::int64_t m, std::int64_t n, std::int64_t k, DType dtype);
+workloads::Op attention_op(std::int64_t batch, std::int64_t heads, std::int64_t kv_heads, std::int64_t seq_q,
+                           std::int64_t seq_kv, std::int64_t head_dim, bool causal, DType dtype);
+workloads::Op rowwise_op(workloads::OpKind kind, std::int64_t rows, std::int64_t cols, DType dtype);  // softmax, layernorm
+workloads::Op elementwise_op(workloads::OpKind kind, std::int64_t elements, double flops_per_element, DType dtype);
+workloads::Op memcpy_op(std::int64_t bytes);
+
+}  // namespace fmsim::hwmodels

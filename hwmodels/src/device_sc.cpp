@@ -1,0 +1,199 @@
+// The SystemC device model: memory channel banks (DRAM, L2) that arbitrate bandwidth first come,
+// first served, and cores whose tile slots load (double-buffered) and compute tiles. Kernels run
+// one after another; each spawns its slots as dynamic processes and runs until they finish.
+#define SC_INCLUDE_DYNAMIC_PROCESSES
+#include <systemc>
+
+#include <algorithm>
+#include <cstdlib>
+#include <map>
+#include <memory>
+
+#include "fmsim/hwmodels/replay.hpp"
+
+// libsystemc wants an sc_main; fmsim's executables have their own main and call sc_start directly.
+int sc_main(int, char*[]) { return 0; }
+
+namespace fmsim::hwmodels {
+
+namespace {
+
+using sc_core::sc_time;
+using sc_core::SC_SEC;
+using sc_core::SC_ZERO_TIME;
+
+// A tile's loads and compute are split into this many pipeline steps (K-slices of a GEMM tile,
+// chunks of a stream), so the first load does not stall a whole tile; capped so a kernel stays
+// under kMaxEvents load/compute events.
+constexpr std::int64_t kMaxStepsPerTile = 8;
+constexpr double kMaxEvents = 400000;
+// Tile loads run at most this many steps ahead of compute: double buffering.
+constexpr int kBuffers = 2;
+
+// Memory interleaved over `channels` channels; a request is striped over all of them and each
+// channel serves its parts in arrival order.
+class ChannelBank : public sc_core::sc_module {
+public:
+    explicit ChannelBank(const sc_core::sc_module_name& name) : sc_core::sc_module(name) {}
+
+    void configure(std::int64_t channels, double bytes_per_s, double latency_s) {
+        free_at_.assign(static_cast<std::size_t>(std::max<std::int64_t>(1, channels)), sc_core::sc_time_stamp());
+        channel_bytes_per_s_ = bytes_per_s / static_cast<double>(free_at_.size());
+        latency_ = sc_time(latency_s, SC_SEC);
+        bytes_ = 0;
+    }
+
+    // Blocks the calling thread until `bytes` have arrived.
+    void transfer(double bytes) {
+        if (bytes <= 0) return;
+        const sc_time now = sc_core::sc_time_stamp();
+        const double part = bytes / static_cast<double>(free_at_.size());
+        sc_time done = now;
+        for (sc_time& free : free_at_) {
+            const sc_time start = std::max(now, free);
+            free = start + sc_time(part / channel_bytes_per_s_, SC_SEC);
+            done = std::max(done, free);
+        }
+        bytes_ += bytes;
+        wait(done - now + latency_);
+    }
+    double bytes_moved() const { return bytes_; }
+
+private:
+    std::vector<sc_time> free_at_;
+    double channel_bytes_per_s_ = 1;
+    sc_time latency_;
+    double bytes_ = 0;
+};
+
+// The device: built once per process (SystemC elaborates once), reconfigured per kernel.
+class Device {
+public:
+    static Device& instance() {
+        static Device d;
+        return d;
+    }
+
+    double run(const TileProgram& p, const HardwareSpec& hw) {
+        const double l2_bw = l2_bandwidth(hw);
+        dram_.configure(hw.memory.channels, hw.memory_bandwidth_bytes_per_s() * kDramEfficiency,
+                        hw.memory.latency_ns * 1e-9);
+        l2_.configure(1, l2_bw, l2_latency(hw));
+        const std::int64_t slots = std::max<std::int64_t>(1, hw.cores * p.tiles_per_core_at_once);
+        const std::int64_t steps = std::clamp<std::int64_t>(
+            static_cast<std::int64_t>(kMaxEvents / (3.0 * static_cast<double>(p.tiles))), 1, kMaxStepsPerTile);
+        const double step_compute_s = p.compute_cycles_per_tile / static_cast<double>(steps) /
+                                      (hw.clock.sustained_mhz * 1e6);
+        const double step_dram = p.dram_bytes_per_tile / static_cast<double>(steps);
+        const double step_l2 = p.l2_bytes_per_tile / static_cast<double>(steps);
+        const sc_time start = sc_core::sc_time_stamp();
+        std::vector<std::shared_ptr<SlotState>> states;
+        for (std::int64_t s = 0; s < std::min(slots, p.tiles); ++s) {
+            const std::int64_t my_tiles = p.tiles / slots + (s < p.tiles % slots ? 1 : 0);
+            auto st = std::make_shared<SlotState>();
+            st->steps = my_tiles * steps;
+            states.push_back(st);
+            sc_core::sc_spawn([this, st, step_dram, step_l2] { load(*st, step_dram, step_l2); });
+            sc_core::sc_spawn([st, step_compute_s] { compute(*st, step_compute_s); });
+        }
+        sc_core::sc_start();
+        return (sc_core::sc_time_stamp() - start).to_seconds();
+    }
+
+private:
+    struct SlotState {
+        std::int64_t steps = 0, loaded = 0, computed = 0;
+        sc_core::sc_event loaded_ev, computed_ev;
+    };
+
+    Device() : dram_("dram"), l2_("l2") {}
+
+    void load(SlotState& st, double dram_bytes, double l2_bytes) {
+        for (; st.loaded < st.steps; ++st.loaded, st.loaded_ev.notify(SC_ZERO_TIME)) {
+            while (st.loaded - st.computed >= kBuffers) sc_core::wait(st.computed_ev);
+            dram_.transfer(dram_bytes);
+            l2_.transfer(l2_bytes);
+        }
+    }
+
+    static void compute(SlotState& st, double step_s) {
+        for (; st.computed < st.steps; ++st.computed, st.computed_ev.notify(SC_ZERO_TIME)) {
+            while (st.loaded <= st.computed) sc_core::wait(st.loaded_ev);
+            sc_core::wait(sc_time(step_s, SC_SEC));
+        }
+    }
+
+    static const OnChipLevelSpec* chip_level(const HardwareSpec& hw) {
+        for (const auto& l : hw.on_chip)
+            if (!l.per_core) return &l;
+        return nullptr;
+    }
+    static double l2_bandwidth(const HardwareSpec& hw) {
+        const auto* l = chip_level(hw);
+        return l ? l->bandwidth_gbps * 1e9 : hw.memory_bandwidth_bytes_per_s();
+    }
+    static double l2_latency(const HardwareSpec& hw) {
+        const auto* l = chip_level(hw);
+        return l ? l->latency_ns * 1e-9 : 0;
+    }
+
+    ChannelBank dram_;
+    ChannelBank l2_;
+};
+
+void quiet_systemc() {
+    static const bool done = [] { return setenv("SYSTEMC_DISABLE_COPYRIGHT_MESSAGE", "1", 0) == 0; }();
+    (void)done;
+}
+
+}  // namespace
+
+KernelTiming simulate_kernel(const TileProgram& plan, const HardwareSpec& hw) {
+    quiet_systemc();
+    KernelTiming t;
+    t.plan = plan;
+    t.launch_s = static_cast<double>(plan.kernels) * hw.kernel_launch_overhead_us * 1e-6;
+    const double clock_hz = hw.clock.sustained_mhz * 1e6;
+    const double slots = static_cast<double>(hw.cores * plan.tiles_per_core_at_once);
+    t.compute_bound_s = std::ceil(static_cast<double>(plan.tiles) / slots) * plan.compute_cycles_per_tile / clock_hz;
+    t.memory_bound_s =
+        plan.dram_bytes_per_tile * static_cast<double>(plan.tiles) / (hw.memory_bandwidth_bytes_per_s() * kDramEfficiency);
+    const double exec = plan.tiles > 0 ? Device::instance().run(plan, hw) : 0;
+    t.time_s = t.launch_s + exec;
+    t.bound = t.launch_s > exec ? "latency" : t.compute_bound_s >= t.memory_bound_s ? "compute" : "memory";
+    return t;
+}
+
+Timeline replay_graph(const workloads::OpGraph& graph, const HardwareSpec& hw, bool reuse) {
+    Timeline tl;
+    std::map<std::string, KernelTiming> cache;
+    for (workloads::OpId id : graph.topological_order()) {
+        const workloads::Op& op = graph.op(id);
+        if (op.kind == workloads::OpKind::collective) continue;  // one device: no peers (issue 5)
+        const TileProgram plan = plan_op(op, hw);
+        const std::string key = plan.mapping + "|" + std::to_string(plan.tiles) + "|" +
+                                std::to_string(plan.compute_cycles_per_tile) + "|" +
+                                std::to_string(plan.dram_bytes_per_tile) + "|" + std::to_string(plan.l2_bytes_per_tile);
+        auto it = reuse ? cache.find(key) : cache.end();
+        if (it == cache.end()) {
+            if (!reuse) cache.erase(key);
+            it = cache.emplace(key, simulate_kernel(plan, hw)).first;
+            ++tl.simulated;
+        } else {
+            ++tl.reused;
+        }
+        KernelTiming k = it->second;
+        k.plan.flops = plan.flops;
+        k.plan.bytes = plan.bytes;
+        // Back-to-back kernels on one stream: the CPU launches ahead, so a kernel costs its
+        // execution or the launch interval, whichever is longer.
+        const double exec = k.time_s - k.launch_s;
+        const double cost = std::max(exec, k.launch_s);
+        tl.ops.push_back(OpTiming{id, tl.total_s, k});
+        tl.ops.back().timing.time_s = cost;
+        tl.total_s += cost;
+    }
+    return tl;
+}
+
+}  // namespace fmsim::hwmodels

@@ -1,0 +1,258 @@
+#include "fmsim/hwmodels/mapping.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <limits>
+
+namespace fmsim::hwmodels {
+
+using workloads::AttentionDims;
+using workloads::ConvDims;
+using workloads::GemmDims;
+using workloads::Op;
+using workloads::OpKind;
+
+namespace {
+
+// K-step of a GPU GEMM main loop and its software-pipeline depth: CUTLASS's Ampere/Hopper
+// multistage defaults (32 elements of K per stage, 3 stages in shared memory).
+constexpr std::int64_t kGemmTileK = 32;
+constexpr std::int64_t kGemmStages = 3;
+// Thread-block tiles cuBLAS/CUTLASS pick from for tensor-core GEMMs.
+constexpr std::int64_t kGemmTiles[][2] = {{256, 128}, {128, 256}, {128, 128}, {128, 64}, {64, 128}, {64, 64}};
+// Co-resident thread blocks per SM are bounded by the hardware's 4-way limit for big tiles.
+constexpr std::int64_t kMaxTilesPerCore = 4;
+// FlashAttention-2 query block (Dao 2023): 128 query rows per thread block.
+constexpr std::int64_t kAttentionQueryBlock = 128;
+// Streaming kernels: bytes one thread block moves per tile (a 32 KiB chunk, the working set of
+// one block's grid-stride iteration), and at most this many tiles per core per kernel, so very
+// large element-wise ops keep the event count small (the bandwidth is shared anyway).
+constexpr double kStreamTileBytes = 32 * 1024;
+constexpr std::int64_t kMaxStreamTilesPerCore = 16;
+
+std::int64_t ceil_div(std::int64_t a, std::int64_t b) { return (a + b - 1) / b; }
+
+double bytes_of(std::int64_t elements, DType t) {
+    return static_cast<double>(workloads::storage_bytes(elements, t));
+}
+
+const OnChipLevelSpec* level(const HardwareSpec& hw, bool per_core) {
+    for (const auto& l : hw.on_chip)
+        if (l.per_core == per_core) return &l;
+    return nullptr;
+}
+
+double matrix_rate(const HardwareSpec& hw, DType math) {
+    auto it = hw.matrix.dense_flops_per_cycle.find(math);
+    if (it != hw.matrix.dense_flops_per_cycle.end()) return it->second;
+    // No path for this dtype: the nearest wider one the engine has (int4 -> int8 -> bf16).
+    for (DType d : {DType::int8, DType::fp8, DType::bf16, DType::fp16, DType::tf32, DType::fp32})
+        if (auto f = hw.matrix.dense_flops_per_cycle.find(d); f != hw.matrix.dense_flops_per_cycle.end())
+            return f->second;
+    return 0;
+}
+
+double vector_rate(const HardwareSpec& hw, DType t) {
+    for (DType d : {t, DType::fp32, DType::bf16})
+        if (auto it = hw.vector.flops_per_cycle.find(d); it != hw.vector.flops_per_cycle.end()) return it->second;
+    return 1;
+}
+
+// Thread-block tiling with waves over the cores and split-K for skinny shapes; the candidate
+// with the shortest bound (compute, DRAM or L2) wins, as a tuned BLAS library's heuristic would.
+TileProgram plan_gemm(const GemmDims& g, DType a_type, DType b_type, DType out_type, DType math,
+                      const HardwareSpec& hw, double flops, double bytes) {
+    const double rate = matrix_rate(hw, math);
+    const double clock_hz = hw.clock.sustained_mhz * 1e6;
+    const auto* smem = level(hw, true);
+    const auto* l2 = level(hw, false);
+    const double l2_capacity = l2 ? l2->capacity_kib * 1024 : 0;
+    const double l2_bw = l2 ? l2->bandwidth_gbps * 1e9 : hw.memory_bandwidth_bytes_per_s();
+    const double dram_bw = hw.memory_bandwidth_bytes_per_s();
+    const double a_bytes = bytes_of(g.batch * g.m * g.k, a_type), b_bytes = bytes_of(g.batch * g.k * g.n, b_type);
+    const double c_bytes = bytes_of(g.batch * g.m * g.n, out_type);
+    const double elem = static_cast<double>(workloads::bits_per_element(a_type)) / 8;
+
+    TileProgram best;
+    double best_time = std::numeric_limits<double>::infinity();
+    for (const auto& t : kGemmTiles) {
+        const std::int64_t tm = t[0], tn = t[1];
+        const double smem_per_tile = static_cast<double>((tm + tn) * kGemmTileK * kGemmStages) * elem;
+        const std::int64_t per_core =
+            smem ? std::clamp<std::int64_t>(static_cast<std::int64_t>(smem->capacity_kib * 1024 / smem_per_tile), 1,
+                                            kMaxTilesPerCore)
+                 : 1;
+        const std::int64_t mn_tiles = g.batch * ceil_div(g.m, tm) * ceil_div(g.n, tn);
+        for (std::int64_t split : {1, 2, 3, 4, 6, 8, 12, 16}) {
+            if (split > 1 && (mn_tiles * per_core >= hw.cores || ceil_div(g.k, split) < kGemmTileK)) break;
+            const std::int64_t tiles = mn_tiles * split;
+            const std::int64_t k_tile = ceil_div(ceil_div(g.k, split), kGemmTileK) * kGemmTileK;
+            const double tile_flops = 2.0 * tm * tn * k_tile;
+            const double cycles = tile_flops / (rate / static_cast<double>(per_core));
+            // L2 reuse: operands that fit in half the L2 come from DRAM once; otherwise each wave
+            // (a g x g block of tiles) re-reads its panels.
+            double dram = a_bytes + b_bytes + c_bytes;
+            if (a_bytes + b_bytes > l2_capacity / 2) {
+                const double block = std::max(1.0, std::floor(std::sqrt(static_cast<double>(hw.cores * per_core))));
+                dram = a_bytes * std::max(1.0, std::ceil(static_cast<double>(g.n) / (tn * block))) +
+                       b_bytes * std::max(1.0, std::ceil(static_cast<double>(g.m) / (tm * block))) + c_bytes;
+            }
+            if (split > 1) dram += 2.0 * split * g.batch * g.m * g.n * 4;  // fp32 partials out and back in
+            const double l2_traffic = static_cast<double>(tiles) * (tm + tn) * k_tile * elem;
+            const double waves = std::ceil(static_cast<double>(tiles) / static_cast<double>(hw.cores * per_core));
+            // A wave runs per_core tiles at once on every core, each at 1/per_core of its rate.
+            const double time = std::max({waves * cycles / clock_hz, dram / dram_bw, l2_traffic / l2_bw});
+            if (time < best_time) {
+                best_time = time;
+                best.mapping = "gemm " + std::to_string(tm) + "x" + std::to_string(tn) + " split-k " +
+                               std::to_string(split);
+                best.engine = EngineKind::matrix;
+                best.tiles = tiles;
+                best.tiles_per_core_at_once = per_core;
+                best.compute_cycles_per_tile = cycles;
+                best.dram_bytes_per_tile = dram / static_cast<double>(tiles);
+                best.l2_bytes_per_tile = l2_traffic / static_cast<double>(tiles);
+                best.kernels = split > 1 ? 2 : 1;
+            }
+        }
+    }
+    best.flops = flops;
+    best.bytes = bytes;
+    return best;
+}
+
+TileProgram plan_stream(const Op& op, const HardwareSpec& hw, std::int64_t rows) {
+    TileProgram p;
+    p.engine = EngineKind::vector;
+    p.flops = op.flops;
+    p.bytes = static_cast<double>(op.bytes_read() + op.bytes_written());
+    const std::int64_t by_bytes = std::max<std::int64_t>(1, static_cast<std::int64_t>(std::ceil(p.bytes / kStreamTileBytes)));
+    // Row-wise kernels give each row to one block; element-wise ones split by bytes.
+    std::int64_t tiles = rows > 0 ? std::min(rows, by_bytes) : by_bytes;
+    tiles = std::min(tiles, hw.cores * kMaxStreamTilesPerCore);
+    p.tiles = std::max<std::int64_t>(1, tiles);
+    const DType t = op.reads.empty() ? DType::bf16 : op.reads.front().dtype;
+    p.compute_cycles_per_tile = p.flops / static_cast<double>(p.tiles) / vector_rate(hw, t);
+    p.dram_bytes_per_tile = p.bytes / static_cast<double>(p.tiles);
+    p.l2_bytes_per_tile = p.dram_bytes_per_tile;
+    p.mapping = "stream " + std::to_string(p.tiles) + " tiles";
+    return p;
+}
+
+TileProgram plan_attention(const Op& op, const AttentionDims& a, const HardwareSpec& hw) {
+    TileProgram p;
+    p.engine = EngineKind::matrix;
+    p.flops = op.flops;
+    p.bytes = static_cast<double>(op.bytes_read() + op.bytes_written());
+    const DType t = op.reads.empty() ? DType::bf16 : op.reads.front().dtype;
+    const std::int64_t q_blocks = ceil_div(a.seq_q, kAttentionQueryBlock);
+    const std::int64_t rows = std::min(a.seq_q, kAttentionQueryBlock);
+    p.tiles = a.batch * a.heads * q_blocks;
+    // A causal kernel skips the key blocks above the diagonal: half of a square problem.
+    const double keys = a.causal && a.seq_q == a.seq_kv ? 0.5 * static_cast<double>(a.seq_kv) : static_cast<double>(a.seq_kv);
+    const double mm = 4.0 * rows * keys * a.head_dim;
+    const double softmax = 5.0 * rows * keys;  // on the vector unit, not overlapped with the MMAs
+    p.compute_cycles_per_tile = mm / matrix_rate(hw, op.math_dtype) + softmax / vector_rate(hw, DType::fp32);
+    // K and V of a head are read from DRAM once and from L2 by each of its query blocks.
+    const double kv_head = 2.0 * bytes_of(static_cast<std::int64_t>(keys) * a.head_dim, t);
+    p.dram_bytes_per_tile = p.bytes / static_cast<double>(p.tiles);
+    p.l2_bytes_per_tile = kv_head + 2.0 * bytes_of(rows * a.head_dim, t);
+    p.mapping = "flash-attention " + std::to_string(p.tiles) + " query blocks";
+    return p;
+}
+
+}  // namespace
+
+TileProgram plan_op(const Op& op, const HardwareSpec& hw) {
+    const DType out_type = op.writes.empty() ? DType::bf16 : op.writes.front().dtype;
+    if (const auto* g = std::get_if<GemmDims>(&op.dims)) {
+        DType a = DType::bf16, b = DType::bf16;
+        if (!op.reads.empty()) a = op.reads.front().dtype;
+        for (const auto& r : op.reads)
+            if (r.cls == workloads::TensorClass::weight || r.cls == workloads::TensorClass::kv_cache) b = r.dtype;
+        if (op.reads.size() > 1 && op.kind == OpKind::batched_matmul) b = op.reads[1].dtype;
+        return plan_gemm(*g, a, b, out_type, op.math_dtype, hw, op.flops,
+                         static_cast<double>(op.bytes_read() + op.bytes_written()));
+    }
+    if (const auto* c = std::get_if<ConvDims>(&op.dims)) {
+        std::int64_t out_pixels = 1, kernel = 1;
+        for (auto v : c->out_spatial) out_pixels *= v;
+        for (auto v : c->kernel) kernel *= v;
+        const GemmDims g{c->groups, c->batch * out_pixels, c->out_channels / c->groups,
+                         c->in_channels / c->groups * kernel};
+        const DType a = op.reads.empty() ? DType::bf16 : op.reads.front().dtype;
+        return plan_gemm(g, a, a, out_type, op.math_dtype, hw, op.flops,
+                         static_cast<double>(op.bytes_read() + op.bytes_written()));
+    }
+    if (const auto* a = std::get_if<AttentionDims>(&op.dims)) return plan_attention(op, *a, hw);
+    std::int64_t rows = 0;
+    if (op.kind == OpKind::softmax || op.kind == OpKind::layer_norm || op.kind == OpKind::rms_norm) {
+        const auto& shape = op.reads.front().shape;
+        rows = workloads::element_count(shape) / std::max<std::int64_t>(1, shape.back());
+    }
+    return plan_stream(op, hw, rows);
+}
+
+Op gemm_op(std::int64_t batch, std::int64_t m, std::int64_t n, std::int64_t k, DType dtype) {
+    Op o;
+    o.name = "gemm";
+    o.kind = batch > 1 ? OpKind::batched_matmul : OpKind::matmul;
+    o.math_dtype = dtype;
+    o.flops = 2.0 * batch * m * n * k;
+    o.dims = GemmDims{batch, m, n, k};
+    o.reads = {{"a", {batch, m, k}, dtype, workloads::TensorClass::activation},
+               {"b", {batch, k, n}, dtype, workloads::TensorClass::weight}};
+    o.writes = {{"c", {batch, m, n}, dtype, workloads::TensorClass::activation}};
+    return o;
+}
+
+Op attention_op(std::int64_t batch, std::int64_t heads, std::int64_t kv_heads, std::int64_t seq_q, std::int64_t seq_kv,
+                std::int64_t head_dim, bool causal, DType dtype) {
+    Op o;
+    o.name = "attention";
+    o.kind = OpKind::attention;
+    o.math_dtype = dtype;
+    o.flops = 4.0 * batch * heads * seq_q * seq_kv * head_dim + 5.0 * batch * heads * seq_q * seq_kv;
+    o.dims = AttentionDims{batch, heads, kv_heads, seq_q, seq_kv, head_dim, causal};
+    o.reads = {{"q", {batch, seq_q, heads * head_dim}, dtype, workloads::TensorClass::activation},
+               {"k", {batch, seq_kv, kv_heads * head_dim}, dtype, workloads::TensorClass::activation},
+               {"v", {batch, seq_kv, kv_heads * head_dim}, dtype, workloads::TensorClass::activation}};
+    o.writes = {{"o", {batch, seq_q, heads * head_dim}, dtype, workloads::TensorClass::activation}};
+    return o;
+}
+
+Op rowwise_op(OpKind kind, std::int64_t rows, std::int64_t cols, DType dtype) {
+    Op o;
+    o.name = std::string(workloads::to_string(kind));
+    o.kind = kind;
+    o.math_dtype = dtype;
+    const double per = kind == OpKind::softmax ? 5 : kind == OpKind::rms_norm ? 4 : 7;  // docs/formulas.md
+    o.flops = per * static_cast<double>(rows * cols);
+    o.reads = {{"x", {rows, cols}, dtype, workloads::TensorClass::activation}};
+    if (kind != OpKind::softmax)
+        o.reads.push_back({"gamma_beta", {2, cols}, dtype, workloads::TensorClass::weight});
+    o.writes = {{"y", {rows, cols}, dtype, workloads::TensorClass::activation}};
+    return o;
+}
+
+Op elementwise_op(OpKind kind, std::int64_t elements, double flops_per_element, DType dtype) {
+    Op o;
+    o.name = std::string(workloads::to_string(kind));
+    o.kind = kind;
+    o.math_dtype = dtype;
+    o.flops = flops_per_element * static_cast<double>(elements);
+    o.reads = {{"x", {elements}, dtype, workloads::TensorClass::activation}};
+    o.writes = {{"y", {elements}, dtype, workloads::TensorClass::activation}};
+    return o;
+}
+
+Op memcpy_op(std::int64_t bytes) {
+    Op o;
+    o.name = "memcpy";
+    o.kind = OpKind::memcpy;
+    o.reads = {{"src", {bytes}, DType::int8, workloads::TensorClass::activation}};
+    o.writes = {{"dst", {bytes}, DType::int8, workloads::TensorClass::activation}};
+    return o;
+}
+
+}  // namespace fmsim::hwmodels

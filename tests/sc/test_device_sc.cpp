@@ -1,0 +1,83 @@
+// SystemC device model: contention, overlap, wave quantization, and replay reuse. One process
+// per test (SystemC elaborates once per process), as ctest runs discovered tests.
+#include <gtest/gtest.h>
+
+#include "fmsim/hwmodels/mapping.hpp"
+#include "fmsim/hwmodels/replay.hpp"
+#include "fmsim/workloads/model.hpp"
+
+using namespace fmsim::hwmodels;
+using fmsim::workloads::DType;
+
+namespace {
+const HardwareSpec& a100() {
+    static const HardwareSpec h = load_hardware("a100-sxm-80gb");
+    return h;
+}
+
+TileProgram stream(std::int64_t tiles, double bytes_per_tile, double cycles_per_tile) {
+    TileProgram p;
+    p.mapping = "test";
+    p.engine = EngineKind::vector;
+    p.tiles = tiles;
+    p.dram_bytes_per_tile = bytes_per_tile;
+    p.compute_cycles_per_tile = cycles_per_tile;
+    return p;
+}
+
+double exec_s(const TileProgram& p) {
+    const auto t = simulate_kernel(p, a100());
+    return t.time_s - t.launch_s;
+}
+}  // namespace
+
+TEST(DeviceSc, CoresContendForDramBandwidth) {
+    // One core streaming 100 MB alone vs every core streaming 100 MB at once: the channels are
+    // shared, so all cores together take about `cores` times as long as one.
+    const double alone = exec_s(stream(1, 1e8, 0));
+    const double together = exec_s(stream(a100().cores, 1e8, 0));
+    EXPECT_GT(together, 0.9 * a100().cores * alone);
+    const double bw = a100().memory_bandwidth_bytes_per_s() * kDramEfficiency;
+    EXPECT_NEAR(together, a100().cores * 1e8 / bw, 0.05 * together);
+}
+
+TEST(DeviceSc, LoadsOverlapCompute) {
+    // Tiles whose load time equals their compute time: double buffering hides one behind the
+    // other, so the kernel takes about one of them, not the sum.
+    const double clock = a100().clock.sustained_mhz * 1e6;
+    const double bw_per_core = a100().memory_bandwidth_bytes_per_s() * kDramEfficiency / a100().cores;
+    const double bytes = 4e6, cycles = bytes / bw_per_core * clock;
+    const std::int64_t tiles = a100().cores * 8;
+    const double both = exec_s(stream(tiles, bytes, cycles));
+    const double compute_only = exec_s(stream(tiles, 0, cycles));
+    EXPECT_LT(both, 1.25 * compute_only);
+    EXPECT_GT(both, compute_only);
+}
+
+TEST(DeviceSc, WaveQuantization) {
+    const double cycles = 1e6;
+    const double full = exec_s(stream(a100().cores, 0, cycles));
+    const double one_more = exec_s(stream(a100().cores + 1, 0, cycles));
+    EXPECT_NEAR(one_more / full, 2.0, 0.01);
+}
+
+TEST(DeviceSc, SkinnyGemmUsesSplitK) {
+    // 16 x 4096 x 8192: too few output tiles for 108 SMs without splitting K.
+    const auto plan = plan_op(gemm_op(1, 16, 4096, 8192, DType::bf16), a100());
+    EXPECT_NE(plan.mapping.find("split-k 1"), 0u);
+    EXPECT_EQ(plan.mapping.find("split-k 1 "), std::string::npos);
+    EXPECT_GT(plan.kernels, 1);
+}
+
+TEST(DeviceSc, ReplayReuseEqualsFullReplay) {
+    fmsim::workloads::RunSpec run;
+    run.phase = fmsim::workloads::RunPhase::prefill;
+    run.input_len = 128;
+    const auto w = fmsim::workloads::load_model("gpt2")->build(run);
+    const auto& g = *w.stages.front().graph;
+    const Timeline reused = replay_graph(g, a100(), true);
+    const Timeline full = replay_graph(g, a100(), false);
+    EXPECT_GT(reused.reused, 0);
+    EXPECT_LT(reused.simulated, full.simulated);
+    EXPECT_DOUBLE_EQ(reused.total_s, full.total_s);
+}
