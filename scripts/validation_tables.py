@@ -51,3 +51,42 @@ for row in table["rows"]:
     ef = (f - row["ffn_mflops"]) / row["ffn_mflops"] * 100
     print(f"| {row['seq_len']} | {row['attention_mflops']:.1f} M | {a:.1f} M | {ea:+.2f}% | "
           f"{row['ffn_mflops']:.1f} M | {f:.1f} M | {ef:+.2f}% |")
+
+# ---- Kernels on the A100 preset vs the LLMCompass authors' measurements ----
+measured_path = root.parent / "shared" / "validation" / "llmcompass_measured.json"
+if measured_path.exists():
+    import statistics
+
+    measured = json.loads(measured_path.read_text())
+
+    def kernel(*args):
+        out = subprocess.run([fmsim, "kernel", *args, "--hardware", "a100-sxm-80gb", "--json"], check=True,
+                             capture_output=True, text=True).stdout
+        return json.loads(out)["time_s"]
+
+    rows, errors = [], {}
+
+    def record(sweep, case, meas_s, sim_s):
+        e = (sim_s - meas_s) / meas_s
+        errors.setdefault(sweep, []).append(e)
+        rows.append(f"| {sweep} | {case} | {meas_s * 1e6:.1f} | {sim_s * 1e6:.1f} | {e * 100:+.1f}% |")
+
+    for r in measured["matmul"]["A100"]:
+        record("GEMM", f"M={r['M']} N={r['N']} K={r['K']}", r["latency_ms"] / 1e3,
+               kernel("gemm", "--m", str(r["M"]), "--n", str(r["N"]), "--k", str(r["K"])))
+    for sweep, sub in (("softmax", "softmax"), ("layernorm", "layernorm")):
+        for r in measured[sweep]["A100"]:
+            record(sweep, f"{r['M']}x{r['N']}", r["M"] * r["N"] / r["gelements_per_s"] / 1e9,
+                   kernel(sub, "--rows", str(r["M"]), "--cols", str(r["N"])))
+    for r in measured["gelu"]["A100"]:
+        record("GELU", f"{r['elements']} elements", r["elements"] / r["gelements_per_s"] / 1e9,
+               kernel("gelu", "--elements", str(r["elements"])))
+    print("\n## A100 kernels vs LLMCompass measurements\n")
+    print("| sweep | cases | median abs error | worst |")
+    print("|---|---|---|---|")
+    for sweep, es in errors.items():
+        worst = max(es, key=abs)
+        print(f"| {sweep} | {len(es)} | {statistics.median(abs(e) for e in es) * 100:.1f}% | {worst * 100:+.1f}% |")
+    print("\n| sweep | case | measured (us) | fmsim (us) | error |")
+    print("|---|---|---|---|---|")
+    print("\n".join(rows))
