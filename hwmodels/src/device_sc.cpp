@@ -6,7 +6,6 @@
 
 #include <algorithm>
 #include <cstdlib>
-#include <map>
 #include <memory>
 
 #include "fmsim/hwmodels/replay.hpp"
@@ -164,9 +163,17 @@ KernelTiming simulate_kernel(const TileProgram& plan, const HardwareSpec& hw) {
     return t;
 }
 
-Timeline replay_graph(const workloads::OpGraph& graph, const HardwareSpec& hw, bool reuse) {
+const KernelTiming* KernelCache::find(const std::string& key) const {
+    auto it = entries_.find(key);
+    return it == entries_.end() ? nullptr : &it->second;
+}
+
+const KernelTiming& KernelCache::insert(const std::string& key, KernelTiming t) {
+    return entries_.insert_or_assign(key, std::move(t)).first->second;
+}
+
+Timeline replay_graph(const workloads::OpGraph& graph, const HardwareSpec& hw, KernelCache* cache) {
     Timeline tl;
-    std::map<std::string, KernelTiming> cache;
     for (workloads::OpId id : graph.topological_order()) {
         const workloads::Op& op = graph.op(id);
         if (op.kind == workloads::OpKind::collective) continue;  // one device: no peers (issue 5)
@@ -174,24 +181,24 @@ Timeline replay_graph(const workloads::OpGraph& graph, const HardwareSpec& hw, b
         const std::string key = plan.mapping + "|" + std::to_string(plan.tiles) + "|" +
                                 std::to_string(plan.compute_cycles_per_tile) + "|" +
                                 std::to_string(plan.dram_bytes_per_tile) + "|" + std::to_string(plan.l2_bytes_per_tile);
-        auto it = reuse ? cache.find(key) : cache.end();
-        if (it == cache.end()) {
-            if (!reuse) cache.erase(key);
-            it = cache.emplace(key, simulate_kernel(plan, hw)).first;
-            ++tl.simulated;
-        } else {
+        const KernelTiming* hit = cache ? cache->find(key) : nullptr;
+        KernelTiming k;
+        if (hit) {
+            k = *hit;
             ++tl.reused;
+        } else {
+            k = simulate_kernel(plan, hw);
+            if (cache) cache->insert(key, k);
+            ++tl.simulated;
         }
-        KernelTiming k = it->second;
         k.plan.flops = plan.flops;
         k.plan.bytes = plan.bytes;
         // Back-to-back kernels on one stream: the CPU launches ahead, so a kernel costs its
         // execution or the launch interval, whichever is longer.
         const double exec = k.time_s - k.launch_s;
-        const double cost = std::max(exec, k.launch_s);
+        k.time_s = std::max(exec, k.launch_s);
         tl.ops.push_back(OpTiming{id, tl.total_s, k});
-        tl.ops.back().timing.time_s = cost;
-        tl.total_s += cost;
+        tl.total_s += k.time_s;
     }
     return tl;
 }

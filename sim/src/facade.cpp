@@ -1,5 +1,12 @@
 #include "fmsim/sim/facade.hpp"
 
+#include <algorithm>
+#include <cctype>
+#include <cstdio>
+#include <map>
+#include <sstream>
+
+#include "fmsim/hwmodels/replay.hpp"
 #include "fmsim/workloads/errors.hpp"
 
 namespace fmsim::sim {
@@ -13,6 +20,90 @@ GraphResult describe_graph(const GraphQuery& query) {
     Workload w = model->build(run);
     GraphSummary s = summarize(w);
     return GraphResult{std::move(w), s};
+}
+
+namespace {
+// "layers.12.qkv_proj" -> "layers.*.qkv_proj": one line per op of a repeated block.
+std::string block_pattern(const std::string& name) {
+    std::string out;
+    std::size_t i = 0;
+    while (i < name.size()) {
+        const bool segment_start = i == 0 || name[i - 1] == '.';
+        std::size_t j = i;
+        while (j < name.size() && std::isdigit(static_cast<unsigned char>(name[j]))) ++j;
+        if (segment_start && j > i && (j == name.size() || name[j] == '.')) {
+            out += '*';
+            i = j;
+        } else {
+            out += name[i++];
+        }
+    }
+    return out;
+}
+}  // namespace
+
+ReplayResult replay_workload(const Workload& w, const std::string& hardware) {
+    const auto hw = hwmodels::load_hardware(hardware);
+    ReplayResult r;
+    r.hardware = hw.name;
+    hwmodels::KernelCache cache;
+    std::map<std::string, double> by_op;
+    double decode_total = 0;
+    int decode_steps = 0;
+    for (const Stage& st : w.stages) {
+        const auto tl = hwmodels::replay_graph(*st.graph, hw, &cache);
+        const double rep = static_cast<double>(st.repeat);
+        r.latency_s += tl.total_s * rep;
+        r.kernels_simulated += tl.simulated;
+        r.kernels_reused += tl.reused;
+        for (const auto& o : tl.ops) {
+            const Op& op = st.graph->op(o.op);
+            r.group_time_s[static_cast<std::size_t>(op.group)] += o.timing.time_s * rep;
+            by_op[std::string(to_string(op.kind)) + " " + block_pattern(op.name)] += o.timing.time_s * rep;
+        }
+        if (st.name == "prefill") r.ttft_s = tl.total_s;
+        if (st.name.rfind("decode", 0) == 0) {
+            decode_total += tl.total_s;
+            ++decode_steps;
+        }
+    }
+    if (w.run.phase == RunPhase::generate && r.ttft_s && decode_steps > 0) r.tpot_s = decode_total / decode_steps;
+    r.top_ops.assign(by_op.begin(), by_op.end());
+    std::sort(r.top_ops.begin(), r.top_ops.end(), [](const auto& a, const auto& b) { return a.second > b.second; });
+    if (r.top_ops.size() > 8) r.top_ops.resize(8);
+    return r;
+}
+
+std::string replay_text(const ReplayResult& r) {
+    std::ostringstream os;
+    char buf[160];
+    os << "\n  on " << r.hardware << " (first-version replay, not yet calibrated: docs/validation.md)\n";
+    std::snprintf(buf, sizeof buf, "  %-18s%.3f ms\n", "latency", r.latency_s * 1e3);
+    os << buf;
+    if (r.ttft_s) {
+        std::snprintf(buf, sizeof buf, "  %-18s%.3f ms\n", "TTFT", *r.ttft_s * 1e3);
+        os << buf;
+    }
+    if (r.tpot_s) {
+        std::snprintf(buf, sizeof buf, "  %-18s%.3f ms\n", "TPOT", *r.tpot_s * 1e3);
+        os << buf;
+    }
+    std::snprintf(buf, sizeof buf, "  %-18s%lld simulated, %lld reused\n", "kernels",
+                  static_cast<long long>(r.kernels_simulated), static_cast<long long>(r.kernels_reused));
+    os << buf << "\n  group       time share\n";
+    for (ModuleGroup g : kAllGroups) {
+        const double t = r.group_time_s[static_cast<std::size_t>(g)];
+        if (t <= 0) continue;
+        std::snprintf(buf, sizeof buf, "  %-10s %9.1f%%\n", std::string(to_string(g)).c_str(),
+                      100.0 * t / r.latency_s);
+        os << buf;
+    }
+    os << "\n  top ops by time\n";
+    for (const auto& [name, t] : r.top_ops) {
+        std::snprintf(buf, sizeof buf, "  %10.3f ms  %s\n", t * 1e3, name.c_str());
+        os << buf;
+    }
+    return os.str();
 }
 
 namespace {

@@ -98,6 +98,8 @@ int main(int argc, char** argv) {
     graph->add_flag("--json", as_json, "print one JSON object instead of text");
     graph->add_option("--dot", dot, "write the first stage's graph as Graphviz DOT");
     graph->add_option("--export-json", export_json, "write the whole IR (ops, edges, weights) as JSON");
+    std::string graph_hardware;
+    graph->add_option("--hardware", graph_hardware, "also replay the workload on this preset (latency, TTFT, TPOT)");
 
     auto* run = app.add_subcommand("run", "run a scenario file");
     std::string scenario_path;
@@ -165,7 +167,10 @@ int main(int argc, char** argv) {
 
     try {
         if (*graph) {
-            print_graph(sim::describe_graph(make_query(model, flags)), as_json, dot, export_json);
+            const auto result = sim::describe_graph(make_query(model, flags));
+            print_graph(result, as_json, dot, export_json);
+            if (!graph_hardware.empty() && !as_json)
+                std::cout << sim::replay_text(sim::replay_workload(result.workload, graph_hardware));
         } else if (*run) {
             const auto sc = sim::load_scenario(scenario_path);
             if (!run_json)

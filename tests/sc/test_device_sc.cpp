@@ -4,6 +4,7 @@
 
 #include "fmsim/hwmodels/mapping.hpp"
 #include "fmsim/hwmodels/replay.hpp"
+#include "fmsim/sim/facade.hpp"
 #include "fmsim/workloads/model.hpp"
 
 using namespace fmsim::hwmodels;
@@ -75,9 +76,27 @@ TEST(DeviceSc, ReplayReuseEqualsFullReplay) {
     run.input_len = 128;
     const auto w = fmsim::workloads::load_model("gpt2")->build(run);
     const auto& g = *w.stages.front().graph;
-    const Timeline reused = replay_graph(g, a100(), true);
-    const Timeline full = replay_graph(g, a100(), false);
+    KernelCache cache;
+    const Timeline reused = replay_graph(g, a100(), &cache);
+    const Timeline full = replay_graph(g, a100(), nullptr);
     EXPECT_GT(reused.reused, 0);
     EXPECT_LT(reused.simulated, full.simulated);
     EXPECT_DOUBLE_EQ(reused.total_s, full.total_s);
+}
+
+TEST(DeviceSc, GenerationLatencyIsPrefillPlusDecodeSteps) {
+    fmsim::workloads::RunSpec run;
+    run.phase = fmsim::workloads::RunPhase::generate;
+    run.batch = 4;
+    run.input_len = 256;
+    run.output_len = 9;
+    const auto w = fmsim::workloads::load_model("gpt2")->build(run);
+    const auto r = fmsim::sim::replay_workload(w, "a100-sxm-80gb");
+    ASSERT_TRUE(r.ttft_s && r.tpot_s);
+    EXPECT_NEAR(r.latency_s, *r.ttft_s + 8 * *r.tpot_s, 1e-12);
+    EXPECT_GT(*r.ttft_s, *r.tpot_s);  // 1024 prompt tokens vs 4 new tokens
+    EXPECT_GT(r.kernels_reused, r.kernels_simulated);
+    double groups = 0;
+    for (double t : r.group_time_s) groups += t;
+    EXPECT_NEAR(groups, r.latency_s, 1e-9 * r.latency_s);
 }

@@ -2,6 +2,7 @@
 // Replay: tile programs executed on a SystemC model of one device (cores with double-buffered
 // tile loads, an L2 and a memory controller whose channels arbitrate bandwidth among the cores).
 // This header has no SystemC in it; device_sc.cpp holds the modules.
+#include <map>
 #include <string>
 #include <vector>
 
@@ -40,9 +41,21 @@ struct Timeline {
     std::int64_t reused = 0;     // ops whose identical twin had been simulated already
 };
 
+// Simulated kernels by tile program, shared across graphs (the stages of one workload) so that a
+// kernel seen in an earlier stage is not simulated again. One cache per device.
+class KernelCache {
+public:
+    const KernelTiming* find(const std::string& key) const;
+    const KernelTiming& insert(const std::string& key, KernelTiming t);
+    std::size_t size() const { return entries_.size(); }
+
+private:
+    std::map<std::string, KernelTiming> entries_;
+};
+
 // Runs the graph's ops one after another in dependency order (one stream), reusing the simulated
 // time of identical kernels (same tile program on the same device): equal to a full replay.
-// `reuse = false` simulates every op, for checking that reuse changes nothing.
-Timeline replay_graph(const workloads::OpGraph& graph, const HardwareSpec& hw, bool reuse = true);
+// Without a cache every op is simulated, for checking that reuse changes nothing.
+Timeline replay_graph(const workloads::OpGraph& graph, const HardwareSpec& hw, KernelCache* cache);
 
 }  // namespace fmsim::hwmodels

@@ -1,6 +1,9 @@
 #pragma once
 // The facade the CLI and the GUI call: requests in, results out. No parsing or printing here.
+#include <array>
 #include <optional>
+#include <utility>
+#include <vector>
 #include <string>
 
 #include "fmsim/workloads/model.hpp"
@@ -22,6 +25,19 @@ struct GraphResult {
 };
 
 GraphResult describe_graph(const GraphQuery& query);
+
+// A workload replayed on one device (docs/hardware-model.md). First version: latency only.
+struct ReplayResult {
+    std::string hardware;
+    double latency_s = 0;                // all stages x their repeats
+    std::optional<double> ttft_s;        // generation: the prefill stage
+    std::optional<double> tpot_s;        // generation: mean decode step
+    std::array<double, 7> group_time_s{};  // by workloads::ModuleGroup
+    std::vector<std::pair<std::string, double>> top_ops;  // op kind + name -> time, longest first
+    std::int64_t kernels_simulated = 0, kernels_reused = 0;
+};
+ReplayResult replay_workload(const workloads::Workload& w, const std::string& hardware);
+std::string replay_text(const ReplayResult& r);
 
 // Precision from one dtype name for every class, or from per-class names; unset classes default
 // as docs/config-reference.md says (kv_cache and math follow activations).
