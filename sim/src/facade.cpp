@@ -42,10 +42,18 @@ std::string block_pattern(const std::string& name) {
 }
 }  // namespace
 
+double memory_peak_bytes(const GraphSummary& s) {
+    return static_cast<double>(s.weight_bytes + s.kv_cache_bytes + s.activation_bytes + s.gradient_bytes +
+                               s.optimizer_state_bytes);
+}
+
 ReplayResult replay_workload(const Workload& w, const std::string& hardware) {
     const auto hw = hwmodels::load_hardware(hardware);
     ReplayResult r;
     r.hardware = hw.name;
+    r.memory_peak_bytes = memory_peak_bytes(summarize(w));
+    r.memory_capacity_bytes = hw.memory.capacity_gb * 1e9;
+    r.fits = r.memory_peak_bytes <= r.memory_capacity_bytes;
     hwmodels::KernelCache cache;
     std::map<std::string, double> by_op;
     double decode_total = 0;
@@ -86,6 +94,13 @@ std::string replay_text(const ReplayResult& r) {
     }
     if (r.tpot_s) {
         std::snprintf(buf, sizeof buf, "  %-18s%.3f ms\n", "TPOT", *r.tpot_s * 1e3);
+        os << buf;
+    }
+    std::snprintf(buf, sizeof buf, "  %-18s%.2f GB peak of %.0f GB: %s", "memory", r.memory_peak_bytes / 1e9,
+                  r.memory_capacity_bytes / 1e9, r.fits ? "fits\n" : "DOES NOT FIT, over by ");
+    os << buf;
+    if (!r.fits) {
+        std::snprintf(buf, sizeof buf, "%.2f GB\n", (r.memory_peak_bytes - r.memory_capacity_bytes) / 1e9);
         os << buf;
     }
     std::snprintf(buf, sizeof buf, "  %-18s%lld simulated, %lld reused\n", "kernels",

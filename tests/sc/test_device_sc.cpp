@@ -100,3 +100,16 @@ TEST(DeviceSc, GenerationLatencyIsPrefillPlusDecodeSteps) {
     for (double t : r.group_time_s) groups += t;
     EXPECT_NEAR(groups, r.latency_s, 1e-9 * r.latency_s);
 }
+
+TEST(DeviceSc, OutOfMemoryVerdict) {
+    fmsim::workloads::RunSpec run;
+    run.phase = fmsim::workloads::RunPhase::decode;
+    run.input_len = 128;
+    // Llama-2-70B in bf16 is 138 GB of weights: more than an 80 GB A100 holds.
+    const auto big = fmsim::workloads::load_model("llama2-70b")->build(run);
+    const auto r = fmsim::sim::replay_workload(big, "a100-sxm-80gb");
+    EXPECT_FALSE(r.fits);
+    EXPECT_GT(r.memory_peak_bytes, 2 * 68.9e9);
+    const auto small = fmsim::workloads::load_model("llama2-7b")->build(run);
+    EXPECT_TRUE(fmsim::sim::replay_workload(small, "a100-sxm-80gb").fits);
+}

@@ -35,8 +35,15 @@ struct ReplayResult {
     std::array<double, 7> group_time_s{};  // by workloads::ModuleGroup
     std::vector<std::pair<std::string, double>> top_ops;  // op kind + name -> time, longest first
     std::int64_t kernels_simulated = 0, kernels_reused = 0;
+    // Memory at its peak: weights + KV cache + live activations (+ gradients and optimizer states
+    // in training), against the device's capacity. Not yet a timeline (issue 3).
+    double memory_peak_bytes = 0;
+    double memory_capacity_bytes = 0;
+    bool fits = true;
 };
 ReplayResult replay_workload(const workloads::Workload& w, const std::string& hardware);
+// Peak device memory of a workload (see ReplayResult).
+double memory_peak_bytes(const workloads::GraphSummary& s);
 std::string replay_text(const ReplayResult& r);
 
 // Precision from one dtype name for every class, or from per-class names; unset classes default
