@@ -1,6 +1,7 @@
 // The SystemC device model: memory channel banks (DRAM, L2) that arbitrate bandwidth first come,
 // first served, and cores whose tile slots load (double-buffered) and compute tiles. Kernels run
-// one after another; each spawns its slots as dynamic processes and runs until they finish.
+// one after another; each spawns its slots as method processes (event-driven state machines, no
+// thread stacks) and runs until they finish.
 #define SC_INCLUDE_DYNAMIC_PROCESSES
 #include <systemc>
 
@@ -27,10 +28,11 @@ using sc_core::SC_ZERO_TIME;
 constexpr std::int64_t kMaxStepsPerTile = 8;
 constexpr double kMaxEvents = 400000;
 // Tile loads run at most this many steps ahead of compute: double buffering.
-constexpr int kBuffers = 2;
+constexpr std::int64_t kBuffers = 2;
 
 // Memory interleaved over `channels` channels; a request is striped over all of them and each
-// channel serves its parts in arrival order.
+// channel serves its parts in arrival order. Requests reserve channel time when issued, so the
+// callers (method processes) need no thread of their own: they wait for the returned time.
 class ChannelBank : public sc_core::sc_module {
 public:
     explicit ChannelBank(const sc_core::sc_module_name& name) : sc_core::sc_module(name) {}
@@ -39,30 +41,24 @@ public:
         free_at_.assign(static_cast<std::size_t>(std::max<std::int64_t>(1, channels)), sc_core::sc_time_stamp());
         channel_bytes_per_s_ = bytes_per_s / static_cast<double>(free_at_.size());
         latency_ = sc_time(latency_s, SC_SEC);
-        bytes_ = 0;
     }
 
-    // Blocks the calling thread until `bytes` have arrived.
-    void transfer(double bytes) {
-        if (bytes <= 0) return;
-        const sc_time now = sc_core::sc_time_stamp();
+    // When `bytes` requested at `at` will have arrived.
+    sc_time request(sc_time at, double bytes) {
+        if (bytes <= 0) return at;
         const double part = bytes / static_cast<double>(free_at_.size());
-        sc_time done = now;
+        sc_time done = at;
         for (sc_time& free : free_at_) {
-            const sc_time start = std::max(now, free);
-            free = start + sc_time(part / channel_bytes_per_s_, SC_SEC);
+            free = std::max(at, free) + sc_time(part / channel_bytes_per_s_, SC_SEC);
             done = std::max(done, free);
         }
-        bytes_ += bytes;
-        wait(done - now + latency_);
+        return done + latency_;
     }
-    double bytes_moved() const { return bytes_; }
 
 private:
     std::vector<sc_time> free_at_;
     double channel_bytes_per_s_ = 1;
     sc_time latency_;
-    double bytes_ = 0;
 };
 
 // The device: built once per process (SystemC elaborates once), reconfigured per kernel.
@@ -74,51 +70,67 @@ public:
     }
 
     double run(const TileProgram& p, const HardwareSpec& hw) {
-        const double l2_bw = l2_bandwidth(hw);
+        const auto* l2 = chip_level(hw);
         dram_.configure(hw.memory.channels, hw.memory_bandwidth_bytes_per_s() * kDramEfficiency,
                         hw.memory.latency_ns * 1e-9);
-        l2_.configure(1, l2_bw, l2_latency(hw));
+        l2_.configure(1, l2 ? l2->bandwidth_gbps * 1e9 : hw.memory_bandwidth_bytes_per_s(),
+                      l2 ? l2->latency_ns * 1e-9 : 0);
         const std::int64_t slots = std::max<std::int64_t>(1, hw.cores * p.tiles_per_core_at_once);
         const std::int64_t steps = std::clamp<std::int64_t>(
             static_cast<std::int64_t>(kMaxEvents / (3.0 * static_cast<double>(p.tiles))), 1, kMaxStepsPerTile);
-        const double step_compute_s = p.compute_cycles_per_tile / static_cast<double>(steps) /
-                                      (hw.clock.sustained_mhz * 1e6);
-        const double step_dram = p.dram_bytes_per_tile / static_cast<double>(steps);
-        const double step_l2 = p.l2_bytes_per_tile / static_cast<double>(steps);
+        Step step{sc_time(p.compute_cycles_per_tile / static_cast<double>(steps) / (hw.clock.sustained_mhz * 1e6), SC_SEC),
+                  p.dram_bytes_per_tile / static_cast<double>(steps), p.l2_bytes_per_tile / static_cast<double>(steps)};
         const sc_time start = sc_core::sc_time_stamp();
-        std::vector<std::shared_ptr<SlotState>> states;
+        sc_core::sc_spawn_options method;
+        method.spawn_method();
+        std::vector<std::shared_ptr<Slot>> live;
         for (std::int64_t s = 0; s < std::min(slots, p.tiles); ++s) {
-            const std::int64_t my_tiles = p.tiles / slots + (s < p.tiles % slots ? 1 : 0);
-            auto st = std::make_shared<SlotState>();
-            st->steps = my_tiles * steps;
-            states.push_back(st);
-            sc_core::sc_spawn([this, st, step_dram, step_l2] { load(*st, step_dram, step_l2); });
-            sc_core::sc_spawn([st, step_compute_s] { compute(*st, step_compute_s); });
+            auto slot = std::make_shared<Slot>();
+            slot->steps = (p.tiles / slots + (s < p.tiles % slots ? 1 : 0)) * steps;
+            live.push_back(slot);
+            sc_core::sc_spawn([this, slot, step] { advance(*slot, step); }, nullptr, &method);
         }
         sc_core::sc_start();
         return (sc_core::sc_time_stamp() - start).to_seconds();
     }
 
 private:
-    struct SlotState {
+    struct Step {
+        sc_time compute;
+        double dram_bytes, l2_bytes;
+    };
+    // One tile slot of a core: loads run ahead of compute by up to kBuffers steps.
+    struct Slot {
         std::int64_t steps = 0, loaded = 0, computed = 0;
-        sc_core::sc_event loaded_ev, computed_ev;
+        bool loading = false, computing = false;
+        sc_time load_done, compute_done;
     };
 
     Device() : dram_("dram"), l2_("l2") {}
 
-    void load(SlotState& st, double dram_bytes, double l2_bytes) {
-        for (; st.loaded < st.steps; ++st.loaded, st.loaded_ev.notify(SC_ZERO_TIME)) {
-            while (st.loaded - st.computed >= kBuffers) sc_core::wait(st.computed_ev);
-            dram_.transfer(dram_bytes);
-            l2_.transfer(l2_bytes);
+    // The slot's state machine, run as a method process at each of its completion times.
+    void advance(Slot& s, const Step& step) {
+        const sc_time now = sc_core::sc_time_stamp();
+        if (s.loading && s.load_done <= now) {
+            s.loading = false;
+            ++s.loaded;
         }
-    }
-
-    static void compute(SlotState& st, double step_s) {
-        for (; st.computed < st.steps; ++st.computed, st.computed_ev.notify(SC_ZERO_TIME)) {
-            while (st.loaded <= st.computed) sc_core::wait(st.loaded_ev);
-            sc_core::wait(sc_time(step_s, SC_SEC));
+        if (s.computing && s.compute_done <= now) {
+            s.computing = false;
+            ++s.computed;
+        }
+        if (!s.loading && s.loaded < s.steps && s.loaded - s.computed < kBuffers) {
+            s.load_done = l2_.request(dram_.request(now, step.dram_bytes), step.l2_bytes);
+            s.loading = true;
+        }
+        if (!s.computing && s.computed < s.loaded) {
+            s.compute_done = now + step.compute;
+            s.computing = true;
+        }
+        if (s.loading || s.computing) {
+            sc_time next = s.loading ? s.load_done : s.compute_done;
+            if (s.computing) next = std::min(next, s.compute_done);
+            sc_core::next_trigger(next - now);
         }
     }
 
@@ -126,14 +138,6 @@ private:
         for (const auto& l : hw.on_chip)
             if (!l.per_core) return &l;
         return nullptr;
-    }
-    static double l2_bandwidth(const HardwareSpec& hw) {
-        const auto* l = chip_level(hw);
-        return l ? l->bandwidth_gbps * 1e9 : hw.memory_bandwidth_bytes_per_s();
-    }
-    static double l2_latency(const HardwareSpec& hw) {
-        const auto* l = chip_level(hw);
-        return l ? l->latency_ns * 1e-9 : 0;
     }
 
     ChannelBank dram_;
