@@ -185,9 +185,16 @@ int main(int argc, char** argv) {
         } else if (*hw_list) {
             for (const auto& name : hwmodels::hardware_names()) {
                 const auto h = hwmodels::load_hardware(name);
-                std::printf("%-22s %-5s %8.0f TFLOP/s bf16 %7.0f GB/s  %s\n", name.c_str(),
-                            std::string(hwmodels::to_string(h.kind)).c_str(),
-                            h.peak_matrix_flops(DType::bf16) / 1e12, h.memory.bandwidth_gbps, h.description.c_str());
+                // The headline dtype: BF16, else the device's integer or FP16/FP32 path.
+                DType shown = DType::bf16;
+                for (DType d : {DType::bf16, DType::int8, DType::fp16, DType::fp32})
+                    if (h.peak_matrix_flops(d) > 0) {
+                        shown = d;
+                        break;
+                    }
+                std::printf("%-22s %-4s %8.1f T %-5s %7.0f GB/s  %s\n", name.c_str(),
+                            std::string(hwmodels::to_string(h.kind)).c_str(), h.peak_matrix_flops(shown) / 1e12,
+                            std::string(to_string(shown)).c_str(), h.memory.bandwidth_gbps, h.description.c_str());
             }
         } else if (*hw_show) {
             const auto h = hwmodels::load_hardware(hw_name);
