@@ -7,6 +7,7 @@
 
 #include <algorithm>
 #include <cstdlib>
+#include <deque>
 #include <memory>
 
 #include "fmsim/hwmodels/replay.hpp"
@@ -27,8 +28,11 @@ using sc_core::SC_ZERO_TIME;
 // under kMaxEvents load/compute events.
 constexpr std::int64_t kMaxStepsPerTile = 8;
 constexpr double kMaxEvents = 400000;
-// Tile loads run at most this many steps ahead of compute: double buffering.
-constexpr std::int64_t kBuffers = 2;
+// Tile loads run at least this many steps ahead of compute: double buffering. More are kept in
+// flight when the memory's bandwidth-delay product needs it (Little's law: a core sustains its
+// share of the bandwidth only with latency x bandwidth bytes outstanding), up to kMaxInFlight.
+constexpr std::int64_t kMinBuffers = 2;
+constexpr std::int64_t kMaxInFlight = 64;
 
 // Memory interleaved over `channels` channels; a request is striped over all of them and each
 // channel serves its parts in arrival order. Requests reserve channel time when issued, so the
@@ -43,16 +47,20 @@ public:
         latency_ = sc_time(latency_s, SC_SEC);
     }
 
-    // When `bytes` requested at `at` will have arrived.
-    sc_time request(sc_time at, double bytes) {
-        if (bytes <= 0) return at;
+    struct Grant {
+        sc_time transferred;  // the channels are free for the requester's next request
+        sc_time arrived;      // ... and the data is there, one latency later
+    };
+    // Reserves the channels for `bytes` requested at `at`.
+    Grant request(sc_time at, double bytes) {
+        if (bytes <= 0) return {at, at};
         const double part = bytes / static_cast<double>(free_at_.size());
         sc_time done = at;
         for (sc_time& free : free_at_) {
             free = std::max(at, free) + sc_time(part / channel_bytes_per_s_, SC_SEC);
             done = std::max(done, free);
         }
-        return done + latency_;
+        return {done, done + latency_};
     }
 
 private:
@@ -79,7 +87,14 @@ public:
         const std::int64_t steps = std::clamp<std::int64_t>(
             static_cast<std::int64_t>(kMaxEvents / (3.0 * static_cast<double>(p.tiles))), 1, kMaxStepsPerTile);
         Step step{sc_time(p.compute_cycles_per_tile / static_cast<double>(steps) / (hw.clock.sustained_mhz * 1e6), SC_SEC),
-                  p.dram_bytes_per_tile / static_cast<double>(steps), p.l2_bytes_per_tile / static_cast<double>(steps)};
+                  p.dram_bytes_per_tile / static_cast<double>(steps), p.l2_bytes_per_tile / static_cast<double>(steps),
+                  kMinBuffers};
+        const double active = static_cast<double>(std::min(slots, p.tiles));
+        const double share = hw.memory_bandwidth_bytes_per_s() * kDramEfficiency / active;
+        if (step.dram_bytes > 0)
+            step.in_flight = std::clamp<std::int64_t>(
+                static_cast<std::int64_t>(std::ceil(hw.memory.latency_ns * 1e-9 * share / step.dram_bytes)) + 1,
+                kMinBuffers, kMaxInFlight);
         const sc_time start = sc_core::sc_time_stamp();
         sc_core::sc_spawn_options method;
         method.spawn_method();
@@ -98,40 +113,60 @@ private:
     struct Step {
         sc_time compute;
         double dram_bytes, l2_bytes;
+        std::int64_t in_flight;  // loads a slot may have requested beyond what it has computed
     };
-    // One tile slot of a core: loads run ahead of compute by up to kBuffers steps.
+    // One tile slot of a core: loads run ahead of compute by up to Step::in_flight steps, and a new load
+    // may be issued once the previous one has left the channels (its latency overlaps).
     struct Slot {
         std::int64_t steps = 0, loaded = 0, computed = 0;
-        bool loading = false, computing = false;
-        sc_time load_done, compute_done;
+        std::deque<sc_time> arriving;  // loads in flight, by arrival time
+        sc_time channels_free;         // when this slot's last request finished transferring
+        bool computing = false;
+        sc_time compute_done;
     };
 
     Device() : dram_("dram"), l2_("l2") {}
 
-    // The slot's state machine, run as a method process at each of its completion times.
+    // The slot's state machine, run as a method process at each of its completion times. It loops
+    // until nothing more can happen now (zero-byte loads and zero-cycle steps finish at once).
     void advance(Slot& s, const Step& step) {
         const sc_time now = sc_core::sc_time_stamp();
-        if (s.loading && s.load_done <= now) {
-            s.loading = false;
-            ++s.loaded;
+        for (bool progress = true; progress;) {
+            progress = false;
+            while (!s.arriving.empty() && s.arriving.front() <= now) {
+                s.arriving.pop_front();
+                ++s.loaded;
+                progress = true;
+            }
+            if (s.computing && s.compute_done <= now) {
+                s.computing = false;
+                ++s.computed;
+                progress = true;
+            }
+            const std::int64_t requested = s.loaded + static_cast<std::int64_t>(s.arriving.size());
+            if (requested < s.steps && requested - s.computed < step.in_flight && s.channels_free <= now) {
+                const auto dram = dram_.request(now, step.dram_bytes);
+                const auto l2 = l2_.request(dram.transferred, step.l2_bytes);
+                s.channels_free = std::max(dram.transferred, l2.transferred);
+                s.arriving.push_back(std::max(dram.arrived, l2.arrived));
+                progress = true;
+            }
+            if (!s.computing && s.computed < s.loaded) {
+                s.compute_done = now + step.compute;
+                s.computing = true;
+                progress = true;
+            }
         }
-        if (s.computing && s.compute_done <= now) {
-            s.computing = false;
-            ++s.computed;
-        }
-        if (!s.loading && s.loaded < s.steps && s.loaded - s.computed < kBuffers) {
-            s.load_done = l2_.request(dram_.request(now, step.dram_bytes), step.l2_bytes);
-            s.loading = true;
-        }
-        if (!s.computing && s.computed < s.loaded) {
-            s.compute_done = now + step.compute;
-            s.computing = true;
-        }
-        if (s.loading || s.computing) {
-            sc_time next = s.loading ? s.load_done : s.compute_done;
-            if (s.computing) next = std::min(next, s.compute_done);
-            sc_core::next_trigger(next - now);
-        }
+        sc_time next;
+        bool pending = false;
+        auto consider = [&](sc_time t) {
+            if (!pending || t < next) next = t, pending = true;
+        };
+        if (!s.arriving.empty()) consider(s.arriving.front());
+        if (s.computing) consider(s.compute_done);
+        const std::int64_t requested = s.loaded + static_cast<std::int64_t>(s.arriving.size());
+        if (requested < s.steps && requested - s.computed < step.in_flight) consider(s.channels_free);
+        if (pending) sc_core::next_trigger(next - now);
     }
 
     static const OnChipLevelSpec* chip_level(const HardwareSpec& hw) {

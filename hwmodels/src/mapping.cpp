@@ -121,6 +121,35 @@ TileProgram plan_gemm(const GemmDims& g, DType a_type, DType b_type, DType out_t
     return best;
 }
 
+// Weight-stationary systolic arrays (TPU MXU, NPU): each tile is one R x C block of the weight
+// matrix held in an array while the M input rows stream through. A block costs R cycles to load
+// its weights, then M + R + C - 2 cycles to stream the rows and drain the last partial sums
+// (fill/drain; Kung 1982, Jouppi et al. 2017 section 2).
+TileProgram plan_systolic(const GemmDims& g, DType a_type, DType b_type, DType out_type, const HardwareSpec& hw,
+                          double flops, double bytes) {
+    const std::int64_t rows = hw.matrix.shape.at(0), cols = hw.matrix.shape.size() > 1 ? hw.matrix.shape[1] : rows;
+    TileProgram p;
+    p.engine = EngineKind::matrix;
+    p.flops = flops;
+    p.bytes = bytes;
+    const std::int64_t k_blocks = ceil_div(g.k, rows), n_blocks = ceil_div(g.n, cols);
+    p.tiles = g.batch * k_blocks * n_blocks;
+    p.tiles_per_core_at_once = std::max<std::int64_t>(1, hw.matrix.units_per_core);
+    p.compute_cycles_per_tile = static_cast<double>(rows + g.m + rows + cols - 2);
+    // Weights are read once; the input rows once per column block unless they stay on chip; the
+    // outputs are accumulated on chip and written once.
+    const auto* chip = level(hw, false);
+    const double a_bytes = bytes_of(g.batch * g.m * g.k, a_type), b_bytes = bytes_of(g.batch * g.k * g.n, b_type);
+    const double c_bytes = bytes_of(g.batch * g.m * g.n, out_type);
+    const bool a_on_chip = chip && a_bytes <= chip->capacity_kib * 1024 / 2;
+    const double dram = b_bytes + c_bytes + a_bytes * (a_on_chip ? 1.0 : static_cast<double>(n_blocks));
+    p.dram_bytes_per_tile = dram / static_cast<double>(p.tiles);
+    p.l2_bytes_per_tile = (static_cast<double>(g.m * rows) + rows * cols) * static_cast<double>(workloads::bits_per_element(a_type)) / 8;
+    p.mapping = "systolic " + std::to_string(rows) + "x" + std::to_string(cols) + " weight-stationary, " +
+                std::to_string(p.tiles) + " weight blocks";
+    return p;
+}
+
 TileProgram plan_stream(const Op& op, const HardwareSpec& hw, std::int64_t rows) {
     TileProgram p;
     p.engine = EngineKind::vector;
@@ -171,6 +200,8 @@ TileProgram plan_op(const Op& op, const HardwareSpec& hw) {
         for (const auto& r : op.reads)
             if (r.cls == workloads::TensorClass::weight || r.cls == workloads::TensorClass::kv_cache) b = r.dtype;
         if (op.reads.size() > 1 && op.kind == OpKind::batched_matmul) b = op.reads[1].dtype;
+        if (hw.matrix.kind == MatrixEngineKind::systolic_array)
+            return plan_systolic(*g, a, b, out_type, hw, op.flops, static_cast<double>(op.bytes_read() + op.bytes_written()));
         return plan_gemm(*g, a, b, out_type, op.math_dtype, hw, op.flops,
                          static_cast<double>(op.bytes_read() + op.bytes_written()));
     }
@@ -181,8 +212,10 @@ TileProgram plan_op(const Op& op, const HardwareSpec& hw) {
         const GemmDims g{c->groups, c->batch * out_pixels, c->out_channels / c->groups,
                          c->in_channels / c->groups * kernel};
         const DType a = op.reads.empty() ? DType::bf16 : op.reads.front().dtype;
-        return plan_gemm(g, a, a, out_type, op.math_dtype, hw, op.flops,
-                         static_cast<double>(op.bytes_read() + op.bytes_written()));
+        const double op_bytes = static_cast<double>(op.bytes_read() + op.bytes_written());
+        if (hw.matrix.kind == MatrixEngineKind::systolic_array)
+            return plan_systolic(g, a, a, out_type, hw, op.flops, op_bytes);
+        return plan_gemm(g, a, a, out_type, op.math_dtype, hw, op.flops, op_bytes);
     }
     if (const auto* a = std::get_if<AttentionDims>(&op.dims)) return plan_attention(op, *a, hw);
     std::int64_t rows = 0;
