@@ -80,32 +80,9 @@ TensorRef ref_of(const OpGraph& g, const Val& v) {
 }
 }  // namespace
 
-Val GraphBuilder::op(OpKind kind, const std::string& leaf, ModuleGroup group, double flops,
-                     const std::vector<Val>& inputs, std::vector<TensorRef> extra_reads, Shape out_shape,
-                     OpDims dims, std::vector<TensorRef> extra_writes) {
-    Op o;
-    o.name = qualified(leaf);
-    o.kind = kind;
-    o.group = group;
-    o.layer = layer_;
-    o.component = component_;
-    o.math_dtype = run_.precision.math;
-    o.flops = flops;
-    o.dims = std::move(dims);
-    for (const Val& v : inputs) {
-        o.reads.push_back(ref_of(g_, v));
-        o.inputs.push_back(v.id);
-    }
-    for (auto& r : extra_reads) o.reads.push_back(std::move(r));
-    for (auto& w : extra_writes) o.writes.push_back(std::move(w));
-    const DType out_dtype = act_dtype();
-    const OpId id = g_.add_op(std::move(o), {TensorRef{qualified(leaf), out_shape, out_dtype, TensorClass::activation}});
-    return Val{g_.op(id).outputs.back(), std::move(out_shape), out_dtype};
-}
-
-void GraphBuilder::sink_op(OpKind kind, const std::string& leaf, ModuleGroup group, double flops,
-                           const std::vector<Val>& inputs, std::vector<TensorRef> extra_reads,
-                           std::vector<TensorRef> writes) {
+Op GraphBuilder::make_op(OpKind kind, const std::string& leaf, ModuleGroup group, double flops,
+                        const std::vector<Val>& inputs, std::vector<TensorRef> extra_reads,
+                        std::vector<TensorRef> writes) const {
     Op o;
     o.name = qualified(leaf);
     o.kind = kind;
@@ -120,7 +97,23 @@ void GraphBuilder::sink_op(OpKind kind, const std::string& leaf, ModuleGroup gro
     }
     for (auto& r : extra_reads) o.reads.push_back(std::move(r));
     o.writes = std::move(writes);
-    g_.add_op(std::move(o));
+    return o;
+}
+
+Val GraphBuilder::op(OpKind kind, const std::string& leaf, ModuleGroup group, double flops,
+                     const std::vector<Val>& inputs, std::vector<TensorRef> extra_reads, Shape out_shape,
+                     OpDims dims, std::vector<TensorRef> extra_writes) {
+    Op o = make_op(kind, leaf, group, flops, inputs, std::move(extra_reads), std::move(extra_writes));
+    o.dims = std::move(dims);
+    const DType out_dtype = act_dtype();
+    const OpId id = g_.add_op(std::move(o), {TensorRef{qualified(leaf), out_shape, out_dtype, TensorClass::activation}});
+    return Val{g_.op(id).outputs.back(), std::move(out_shape), out_dtype};
+}
+
+void GraphBuilder::sink_op(OpKind kind, const std::string& leaf, ModuleGroup group, double flops,
+                           const std::vector<Val>& inputs, std::vector<TensorRef> extra_reads,
+                           std::vector<TensorRef> writes) {
+    g_.add_op(make_op(kind, leaf, group, flops, inputs, std::move(extra_reads), std::move(writes)));
 }
 
 Val GraphBuilder::linear(const Val& x, std::int64_t out_features, bool bias, const std::string& leaf,

@@ -119,6 +119,8 @@ public:
 
 private:
     friend class Scope;
+    Op make_op(OpKind kind, const std::string& leaf, ModuleGroup group, double flops, const std::vector<Val>& inputs,
+               std::vector<TensorRef> extra_reads, std::vector<TensorRef> writes) const;
     OpGraph& g_;
     RunSpec run_;
     std::string prefix_;

@@ -30,5 +30,9 @@ std::unique_ptr<Model> parse_model_json(const json& j, const ConfigContext& ctx)
 // Shared run checks for families.
 void require_phase(const RunSpec& run, std::initializer_list<RunPhase> allowed, const std::string& model_kind);
 std::int64_t positive_or(std::int64_t value, std::int64_t fallback);
+// Image models (encode by default, and train when they have a head to train): images enter at the
+// config's image size, so a token length is refused rather than silently ignored.
+RunSpec resolve_image_run(RunSpec run, const std::string& model_kind, bool has_training_head,
+                          const std::string& headless_config);
 
 }  // namespace fmsim::workloads

@@ -111,6 +111,18 @@ void require_phase(const RunSpec& run, std::initializer_list<RunPhase> allowed, 
 
 std::int64_t positive_or(std::int64_t value, std::int64_t fallback) { return value > 0 ? value : fallback; }
 
+RunSpec resolve_image_run(RunSpec run, const std::string& model_kind, bool has_training_head,
+                          const std::string& headless_config) {
+    require_phase(run, {RunPhase::encode, RunPhase::train}, model_kind);
+    if (run.phase == RunPhase::train && !has_training_head)
+        throw ScenarioError("training needs a head; this " + headless_config + " has none");
+    if (run.input_len != 0 || run.output_len != 0)
+        throw ScenarioError("input_len and output_len do not apply to an image model: images enter at the "
+                            "configured image_size (change it in the config)");
+    run.steps = 0;
+    return run;
+}
+
 Workload Model::build(const RunSpec& requested) const {
     if (requested.batch < 1) throw ScenarioError("batch must be >= 1, got " + std::to_string(requested.batch));
     if (requested.input_len < 0 || requested.output_len < 0 || requested.steps < 0)

@@ -325,19 +325,7 @@ public:
     RunPhase default_phase() const override { return RunPhase::encode; }
 
     RunSpec resolve(RunSpec run) const override {
-        require_phase(run, {RunPhase::encode, RunPhase::train}, "a Swin image classifier");
-        if (run.phase == RunPhase::train && (a_.head == SwinHead::pooled_features || a_.labels == 0))
-            throw ScenarioError(
-                "training needs a classifier head; this Swin config (SwinModel or num_labels 0) has "
-                "none");
-        // Images come at the configured resolution; a token length would be silently meaningless.
-        if (run.input_len != 0 || run.output_len != 0)
-            throw ScenarioError(
-                "input_len and output_len do not apply to an image model: images enter at the "
-                "configured image_size (change it in the config)");
-        run.output_len = 0;
-        run.steps = 0;
-        return run;
+        return resolve_image_run(run, "a Swin image classifier", !(a_.head == SwinHead::pooled_features || a_.labels == 0), "Swin config (SwinModel or num_labels 0)");
     }
 
 protected:
