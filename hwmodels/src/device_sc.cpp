@@ -199,6 +199,7 @@ KernelTiming simulate_kernel(const TileProgram& plan, const HardwareSpec& hw) {
     const double exec = plan.tiles > 0 ? Device::instance().run(plan, hw) : 0;
     t.time_s = t.launch_s + exec;
     t.bound = t.launch_s > exec ? "latency" : t.compute_bound_s >= t.memory_bound_s ? "compute" : "memory";
+    t.energy = kernel_energy(plan, hw.energy, t.time_s);
     return t;
 }
 
@@ -236,6 +237,8 @@ Timeline replay_graph(const workloads::OpGraph& graph, const HardwareSpec& hw, K
         // execution or the launch interval, whichever is longer.
         const double exec = k.time_s - k.launch_s;
         k.time_s = std::max(exec, k.launch_s);
+        // Priced from this op's own plan (a cached twin may differ in dtype) over its replay time.
+        k.energy = kernel_energy(plan, hw.energy, k.time_s);
         tl.ops.push_back(OpTiming{id, tl.total_s, k});
         tl.total_s += k.time_s;
     }

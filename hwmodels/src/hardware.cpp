@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <fstream>
 
+#include "fmsim/hwmodels/energy.hpp"
 #include "fmsim/workloads/errors.hpp"
 #include "fmsim/workloads/schema.hpp"
 
@@ -175,6 +176,7 @@ struct HardwareFields {
     double kernel_launch_overhead_us = 0;
     double area_mm2 = 0;
     std::map<DType, double> published_dense_tflops;
+    std::string tech;
 };
 
 const Schema<HardwareFields>& hardware_schema() {
@@ -214,7 +216,11 @@ const Schema<HardwareFields>& hardware_schema() {
                     "Power envelope.")
             .number("kernel_launch_overhead_us", &HardwareFields::kernel_launch_overhead_us, std::nullopt, "us",
                     "Fixed cost of launching one kernel (CPU launch + GPU front end).")
-            .number("area_mm2", &HardwareFields::area_mm2, 0.0, "mm^2", "Die area; 0 = not given.");
+            .number("area_mm2", &HardwareFields::area_mm2, 0.0, "mm^2", "Die area; 0 = not given.")
+            .string("tech", &HardwareFields::tech, std::nullopt,
+                    "Technology table that prices the simulator's action counts (energy per MAC by dtype, SRAM "
+                    "energy by size, figures measured on this device): a name in configs/tech/ (the process node, "
+                    "e.g. \"7nm\"), or a path relative to this file.");
         dtype_rates(s, "published_dense_tflops", &HardwareFields::published_dense_tflops,
                     "The vendor's dense matrix peaks in TFLOP/s (TOP/s for integers) by dtype, as published; the "
                     "tests check cores x dense_flops_per_cycle x boost clock against them.",
@@ -303,6 +309,17 @@ HardwareSpec load_hardware(const std::string& name_or_path) {
     h.kernel_launch_overhead_us = f.kernel_launch_overhead_us;
     if (f.area_mm2 > 0) h.area_mm2 = f.area_mm2;
     h.published_dense_tflops = f.published_dense_tflops;
+    h.tech = f.tech;
+    const auto tech_file = find_tech(f.tech, path.parent_path());
+    if (!tech_file) {
+        const auto names = tech_names();
+        const std::string hint = workloads::did_you_mean(f.tech, names);
+        std::string list;
+        for (const auto& n : names) list += (list.empty() ? "" : ", ") + n;
+        ctx.at("tech").fail("unknown technology table '" + f.tech + "'" +
+                            (hint.empty() ? "" : " (did you mean '" + hint + "'?)") + "; tables in configs/tech: " + list);
+    }
+    h.energy = resolve_energy_costs(h, load_tech(tech_file->string()));
     return h;
 }
 

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cmath>
 #include <limits>
+#include <utility>
 
 namespace fmsim::hwmodels {
 
@@ -42,27 +43,42 @@ const OnChipLevelSpec* level(const HardwareSpec& hw, bool per_core) {
     return nullptr;
 }
 
-double matrix_rate(const HardwareSpec& hw, DType math) {
+// The matrix engine path that runs `math` and its FLOPs per cycle per core.
+std::pair<DType, double> matrix_path(const HardwareSpec& hw, DType math) {
     auto it = hw.matrix.dense_flops_per_cycle.find(math);
-    if (it != hw.matrix.dense_flops_per_cycle.end()) return it->second;
+    if (it != hw.matrix.dense_flops_per_cycle.end()) return *it;
     // No path for this dtype: the nearest wider one the engine has (int4 -> int8 -> bf16).
     for (DType d : {DType::int8, DType::fp8, DType::bf16, DType::fp16, DType::tf32, DType::fp32})
         if (auto f = hw.matrix.dense_flops_per_cycle.find(d); f != hw.matrix.dense_flops_per_cycle.end())
-            return f->second;
-    return 0;
+            return *f;
+    return {math, 0};
 }
 
-double vector_rate(const HardwareSpec& hw, DType t) {
+// The vector unit path that runs element-wise work in `t` and its FLOPs per cycle per core.
+std::pair<DType, double> vector_path(const HardwareSpec& hw, DType t) {
     for (DType d : {t, DType::fp32, DType::bf16})
-        if (auto it = hw.vector.flops_per_cycle.find(d); it != hw.vector.flops_per_cycle.end()) return it->second;
-    return 1;
+        if (auto it = hw.vector.flops_per_cycle.find(d); it != hw.vector.flops_per_cycle.end()) return *it;
+    return {t, 1};
+}
+
+// Per-core on-chip traffic of a tensor-core GEMM tile, for the energy model only (it does not
+// bound time: the core's own SRAM bandwidth is part of the engine's rate). Operands arrive from
+// L2 into shared memory (written once), and each warp reads its A and B panels from there, so a
+// tm x tn block split into wm x wn warp tiles reads k x (tm x tn / wn + tm x tn / wm) elements;
+// warp tiles are half the block, at most 64 x 64 (CUTLASS's default warp shapes for these blocks).
+double gemm_core_sram_bytes(std::int64_t tm, std::int64_t tn, std::int64_t k, double elem) {
+    const double in = static_cast<double>((tm + tn) * k) * elem;
+    const double wm = static_cast<double>(std::min<std::int64_t>(64, std::max<std::int64_t>(1, tm / 2)));
+    const double wn = static_cast<double>(std::min<std::int64_t>(64, std::max<std::int64_t>(1, tn / 2)));
+    const double mn = static_cast<double>(tm * tn);
+    return in + static_cast<double>(k) * elem * (mn / wn + mn / wm);
 }
 
 // Thread-block tiling with waves over the cores and split-K for skinny shapes; the candidate
 // with the shortest bound (compute, DRAM or L2) wins, as a tuned BLAS library's heuristic would.
 TileProgram plan_gemm(const GemmDims& g, DType a_type, DType b_type, DType out_type, DType math,
                       const HardwareSpec& hw, double flops, double bytes) {
-    const double rate = matrix_rate(hw, math);
+    const auto [math_path, rate] = matrix_path(hw, math);
     const double clock_hz = hw.clock.sustained_mhz * 1e6;
     const auto* smem = level(hw, true);
     const auto* l2 = level(hw, false);
@@ -113,6 +129,13 @@ TileProgram plan_gemm(const GemmDims& g, DType a_type, DType b_type, DType out_t
                 best.dram_bytes_per_tile = dram / static_cast<double>(tiles);
                 best.l2_bytes_per_tile = l2_traffic / static_cast<double>(tiles);
                 best.kernels = split > 1 ? 2 : 1;
+                best.matrix_dtype = math_path;
+                best.matrix_flops_per_tile = tile_flops;
+                // Split-K: the reduction kernel adds the fp32 partials on the vector unit.
+                best.vector_dtype = DType::fp32;
+                best.vector_flops_per_tile =
+                    split > 1 ? static_cast<double>(split * g.batch * g.m * g.n) / static_cast<double>(tiles) : 0;
+                best.core_sram_bytes_per_tile = gemm_core_sram_bytes(tm, tn, k_tile, elem);
             }
         }
     }
@@ -125,8 +148,8 @@ TileProgram plan_gemm(const GemmDims& g, DType a_type, DType b_type, DType out_t
 // matrix held in an array while the M input rows stream through. A block costs R cycles to load
 // its weights, then M + R + C - 2 cycles to stream the rows and drain the last partial sums
 // (fill/drain; Kung 1982, Jouppi et al. 2017 section 2).
-TileProgram plan_systolic(const GemmDims& g, DType a_type, DType b_type, DType out_type, const HardwareSpec& hw,
-                          double flops, double bytes) {
+TileProgram plan_systolic(const GemmDims& g, DType a_type, DType b_type, DType out_type, DType math,
+                          const HardwareSpec& hw, double flops, double bytes) {
     const std::int64_t rows = hw.matrix.shape.at(0), cols = hw.matrix.shape.size() > 1 ? hw.matrix.shape[1] : rows;
     TileProgram p;
     p.engine = EngineKind::matrix;
@@ -145,6 +168,12 @@ TileProgram plan_systolic(const GemmDims& g, DType a_type, DType b_type, DType o
     const double dram = b_bytes + c_bytes + a_bytes * (a_on_chip ? 1.0 : static_cast<double>(n_blocks));
     p.dram_bytes_per_tile = dram / static_cast<double>(p.tiles);
     p.l2_bytes_per_tile = (static_cast<double>(g.m * rows) + rows * cols) * static_cast<double>(workloads::bits_per_element(a_type)) / 8;
+    // Energy counts: a block does 2 x M x R x C FLOPs (padded blocks too); its operands are written
+    // into the core's buffer once and streamed into the array once (partial sums stay in the
+    // array's accumulators).
+    p.matrix_dtype = matrix_path(hw, math).first;
+    p.matrix_flops_per_tile = 2.0 * static_cast<double>(g.m) * static_cast<double>(rows * cols);
+    p.core_sram_bytes_per_tile = 2 * p.l2_bytes_per_tile;
     p.mapping = "systolic " + std::to_string(rows) + "x" + std::to_string(cols) + " weight-stationary, " +
                 std::to_string(p.tiles) + " weight blocks";
     return p;
@@ -161,9 +190,14 @@ TileProgram plan_stream(const Op& op, const HardwareSpec& hw, std::int64_t rows)
     tiles = std::min(tiles, hw.cores * kMaxStreamTilesPerCore);
     p.tiles = std::max<std::int64_t>(1, tiles);
     const DType t = op.reads.empty() ? DType::bf16 : op.reads.front().dtype;
-    p.compute_cycles_per_tile = p.flops / static_cast<double>(p.tiles) / vector_rate(hw, t);
+    const auto [vector_dtype, rate] = vector_path(hw, t);
+    p.compute_cycles_per_tile = p.flops / static_cast<double>(p.tiles) / rate;
     p.dram_bytes_per_tile = p.bytes / static_cast<double>(p.tiles);
     p.l2_bytes_per_tile = p.dram_bytes_per_tile;
+    p.vector_dtype = vector_dtype;
+    p.vector_flops_per_tile = p.flops / static_cast<double>(p.tiles);
+    // Every byte passes the core's load/store path (L1, VMEM) once.
+    p.core_sram_bytes_per_tile = p.dram_bytes_per_tile;
     p.mapping = "stream " + std::to_string(p.tiles) + " tiles";
     return p;
 }
@@ -181,11 +215,23 @@ TileProgram plan_attention(const Op& op, const AttentionDims& a, const HardwareS
     const double keys = a.causal && a.seq_q == a.seq_kv ? 0.5 * static_cast<double>(a.seq_kv) : static_cast<double>(a.seq_kv);
     const double mm = 4.0 * rows * keys * a.head_dim;
     const double softmax = 5.0 * rows * keys;  // on the vector unit, not overlapped with the MMAs
-    p.compute_cycles_per_tile = mm / matrix_rate(hw, op.math_dtype) + softmax / vector_rate(hw, DType::fp32);
+    const auto [math_path, rate] = matrix_path(hw, op.math_dtype);
+    const auto [softmax_path, softmax_rate] = vector_path(hw, DType::fp32);
+    p.compute_cycles_per_tile = mm / rate + softmax / softmax_rate;
+    p.matrix_dtype = math_path;
+    p.vector_dtype = softmax_path;
+    p.matrix_flops_per_tile = mm;
+    p.vector_flops_per_tile = softmax;
     // K and V of a head are read from DRAM once and from L2 by each of its query blocks.
     const double kv_head = 2.0 * bytes_of(static_cast<std::int64_t>(keys) * a.head_dim, t);
     p.dram_bytes_per_tile = p.bytes / static_cast<double>(p.tiles);
-    p.l2_bytes_per_tile = kv_head + 2.0 * bytes_of(rows * a.head_dim, t);
+    const double q_block = bytes_of(rows * a.head_dim, t);
+    p.l2_bytes_per_tile = kv_head + 2.0 * q_block;
+    // Per-core SRAM (energy only): Q, K and V are written into shared memory once; Q is read once
+    // into registers; on tensor cores each of FlashAttention-2's 4 warps per query block reads
+    // every K/V block (Dao 2023), on a systolic array they stream through once.
+    const double kv_readers = hw.matrix.kind == MatrixEngineKind::systolic_array ? 1 : 4;
+    p.core_sram_bytes_per_tile = kv_head + 2.0 * q_block + q_block + kv_readers * kv_head;
     p.mapping = "flash-attention " + std::to_string(p.tiles) + " query blocks";
     return p;
 }
@@ -201,7 +247,8 @@ TileProgram plan_op(const Op& op, const HardwareSpec& hw) {
             if (r.cls == workloads::TensorClass::weight || r.cls == workloads::TensorClass::kv_cache) b = r.dtype;
         if (op.reads.size() > 1 && op.kind == OpKind::batched_matmul) b = op.reads[1].dtype;
         if (hw.matrix.kind == MatrixEngineKind::systolic_array)
-            return plan_systolic(*g, a, b, out_type, hw, op.flops, static_cast<double>(op.bytes_read() + op.bytes_written()));
+            return plan_systolic(*g, a, b, out_type, op.math_dtype, hw, op.flops,
+                                 static_cast<double>(op.bytes_read() + op.bytes_written()));
         return plan_gemm(*g, a, b, out_type, op.math_dtype, hw, op.flops,
                          static_cast<double>(op.bytes_read() + op.bytes_written()));
     }
@@ -214,7 +261,7 @@ TileProgram plan_op(const Op& op, const HardwareSpec& hw) {
         const DType a = op.reads.empty() ? DType::bf16 : op.reads.front().dtype;
         const double op_bytes = static_cast<double>(op.bytes_read() + op.bytes_written());
         if (hw.matrix.kind == MatrixEngineKind::systolic_array)
-            return plan_systolic(g, a, a, out_type, hw, op.flops, op_bytes);
+            return plan_systolic(g, a, a, out_type, op.math_dtype, hw, op.flops, op_bytes);
         return plan_gemm(g, a, a, out_type, op.math_dtype, hw, op.flops, op_bytes);
     }
     if (const auto* a = std::get_if<AttentionDims>(&op.dims)) return plan_attention(op, *a, hw);

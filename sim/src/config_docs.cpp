@@ -1,5 +1,6 @@
 #include <sstream>
 
+#include "fmsim/hwmodels/energy.hpp"
 #include "fmsim/hwmodels/hardware.hpp"
 #include "fmsim/sim/scenario.hpp"
 
@@ -33,6 +34,10 @@ std::string config_reference_markdown() {
     os << "# Hardware presets\n\nA device is a JSON file in `configs/hardware/` (`fmsim hardware list`); values are "
           "validated on load and carry their sources.\n\n";
     for (const auto& d : hwmodels::hardware_schema_docs()) write_schema(os, d);
+    os << "# Technology tables\n\nA technology table is a JSON file in `configs/tech/` (one per process node) that "
+          "prices the simulator's action counts; a hardware preset names its table in `tech`. How the prices are used: "
+          "`docs/hardware-model.md`, \"Energy\".\n\n";
+    for (const auto& d : hwmodels::tech_schema_docs()) write_schema(os, d);
     return os.str();
 }
 

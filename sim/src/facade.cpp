@@ -67,6 +67,8 @@ ReplayResult replay_workload(const Workload& w, const std::string& hardware) {
         for (const auto& o : tl.ops) {
             const Op& op = st.graph->op(o.op);
             r.group_time_s[static_cast<std::size_t>(op.group)] += o.timing.time_s * rep;
+            r.group_energy_j[static_cast<std::size_t>(op.group)] += o.timing.energy.total_j() * rep;
+            r.energy += o.timing.energy.scaled(rep);
             by_op[std::string(to_string(op.kind)) + " " + block_pattern(op.name)] += o.timing.time_s * rep;
         }
         if (st.name == "prefill") r.ttft_s = tl.total_s;
@@ -76,6 +78,18 @@ ReplayResult replay_workload(const Workload& w, const std::string& hardware) {
         }
     }
     if (w.run.phase == RunPhase::generate && r.ttft_s && decode_steps > 0) r.tpot_s = decode_total / decode_steps;
+    r.energy_j = r.energy.total_j();
+    const double batch = static_cast<double>(w.run.batch);
+    switch (w.run.phase) {
+        case RunPhase::generate: r.tokens = batch * static_cast<double>(w.run.output_len); break;
+        case RunPhase::decode: r.tokens = batch; break;
+        case RunPhase::prefill:
+        case RunPhase::encode:
+        case RunPhase::train: r.tokens = batch * static_cast<double>(w.run.input_len); break;
+        case RunPhase::sample: r.tokens = 0; break;
+    }
+    if (r.tokens > 0) r.energy_per_token_j = r.energy_j / r.tokens;
+    r.energy_per_sample_j = batch > 0 ? r.energy_j / batch : 0;
     r.top_ops.assign(by_op.begin(), by_op.end());
     std::sort(r.top_ops.begin(), r.top_ops.end(), [](const auto& a, const auto& b) { return a.second > b.second; });
     if (r.top_ops.size() > 8) r.top_ops.resize(8);
@@ -105,12 +119,28 @@ std::string replay_text(const ReplayResult& r) {
     }
     std::snprintf(buf, sizeof buf, "  %-18s%lld simulated, %lld reused\n", "kernels",
                   static_cast<long long>(r.kernels_simulated), static_cast<long long>(r.kernels_reused));
-    os << buf << "\n  group       time share\n";
+    os << buf;
+    std::snprintf(buf, sizeof buf, "  %-18s%.4g J (%.1f W average; static %.1f%%)\n", "energy", r.energy_j,
+                  r.latency_s > 0 ? r.energy_j / r.latency_s : 0.0,
+                  r.energy_j > 0 ? 100.0 * r.energy.static_j / r.energy_j : 0.0);
+    os << buf;
+    if (r.energy_per_token_j) {
+        std::snprintf(buf, sizeof buf, "  %-18s%.4g mJ (%.0f tokens)\n", "energy per token", *r.energy_per_token_j * 1e3,
+                      r.tokens);
+        os << buf;
+    }
+    std::snprintf(buf, sizeof buf, "  %-18s%.4g J\n", "energy per sample", r.energy_per_sample_j);
+    os << buf;
+    const auto& e = r.energy;
+    std::snprintf(buf, sizeof buf, "  %-18smatrix %.3g, vector %.3g, DRAM %.3g, chip SRAM %.3g, core SRAM %.3g, static %.3g J\n",
+                  "energy by part", e.matrix_j, e.vector_j, e.dram_j, e.chip_sram_j, e.core_sram_j, e.static_j);
+    os << buf << "\n  group       time share  energy share\n";
     for (ModuleGroup g : kAllGroups) {
         const double t = r.group_time_s[static_cast<std::size_t>(g)];
         if (t <= 0) continue;
-        std::snprintf(buf, sizeof buf, "  %-10s %9.1f%%\n", std::string(to_string(g)).c_str(),
-                      100.0 * t / r.latency_s);
+        const double en = r.group_energy_j[static_cast<std::size_t>(g)];
+        std::snprintf(buf, sizeof buf, "  %-10s %9.1f%% %12.1f%%\n", std::string(to_string(g)).c_str(),
+                      100.0 * t / r.latency_s, r.energy_j > 0 ? 100.0 * en / r.energy_j : 0.0);
         os << buf;
     }
     os << "\n  top ops by time\n";

@@ -34,7 +34,10 @@ std::string hardware_text(const HardwareSpec& h) {
     line("kind", std::string(to_string(h.kind)));
     line("clock", fixed(h.clock.sustained_mhz, 0) + " MHz sustained (boost " + fixed(h.clock.boost_mhz, 0) + " MHz)");
     std::string shape;
-    for (auto d : h.matrix.shape) shape += (shape.empty() ? "" : "x") + std::to_string(d);
+    for (auto d : h.matrix.shape) {
+        if (!shape.empty()) shape += 'x';
+        shape += std::to_string(d);
+    }
     line("cores", std::to_string(h.cores) + " x " + std::to_string(h.matrix.units_per_core) + " " +
                       std::string(to_string(h.matrix.kind)) + " (" + shape + "), " +
                       std::to_string(h.vector.lanes_per_core) + " vector lanes");
@@ -61,6 +64,18 @@ std::string hardware_text(const HardwareSpec& h) {
                  fixed(l.bandwidth_gbps, 0) + " GB/s, " + fixed(l.latency_ns, 0) + " ns");
     line("host link", h.host_link.type + ", " + fixed(h.host_link.bandwidth_gbps, 0) + " GB/s per direction");
     line("power", "idle " + fixed(h.power.idle_w, 0) + " W, TDP " + fixed(h.power.tdp_w, 0) + " W");
+    {
+        // What each counted action costs (docs/hardware-model.md, "Energy").
+        std::string mac;
+        for (DType t : kShown)
+            if (h.peak_matrix_flops(t) > 0 && h.energy.mac_pj.count(t))
+                mac += (mac.empty() ? "" : ", ") + std::string(workloads::to_string(t)) + " " +
+                       fixed(h.energy.mac_pj.at(t), 3);
+        std::string levels;
+        for (const auto& l : h.on_chip) levels += ", " + l.name + " " + fixed(l.energy_pj_per_byte, 2);
+        line("energy", h.energy.basis + ": MAC " + mac + " pJ; DRAM " + fixed(h.energy.dram_pj_per_byte, 1) + levels +
+                           " pJ/B; static " + fixed(h.energy.static_w, 1) + " W");
+    }
     line("kernel launch", fixed(h.kernel_launch_overhead_us, 1) + " us");
     if (h.area_mm2) line("area", fixed(*h.area_mm2, 0) + " mm^2");
     return os.str();
@@ -103,6 +118,11 @@ std::string kernel_text(const hwmodels::KernelTiming& t) {
        << " GB/s\n"
        << "  bounds          compute " << fixed(t.compute_bound_s * 1e6, 2) << " us, memory "
        << fixed(t.memory_bound_s * 1e6, 2) << " us\n";
+    const auto& e = t.energy;
+    os << "  energy          " << fixed(e.total_j() * 1e3, 3) << " mJ -> " << fixed(e.total_j() / t.time_s, 1)
+       << " W average (matrix " << fixed(e.matrix_j * 1e3, 3) << ", vector " << fixed(e.vector_j * 1e3, 3)
+       << ", DRAM " << fixed(e.dram_j * 1e3, 3) << ", chip SRAM " << fixed(e.chip_sram_j * 1e3, 3) << ", core SRAM "
+       << fixed(e.core_sram_j * 1e3, 3) << ", static " << fixed(e.static_j * 1e3, 3) << " mJ)\n";
     return os.str();
 }
 
@@ -116,7 +136,16 @@ std::string kernel_json(const hwmodels::KernelTiming& t) {
                                    {"bound", t.bound},
                                    {"mapping", t.plan.mapping},
                                    {"compute_bound_s", t.compute_bound_s},
-                                   {"memory_bound_s", t.memory_bound_s}};
+                                   {"memory_bound_s", t.memory_bound_s},
+                                   {"energy_j", t.energy.total_j()},
+                                   {"average_power_w", t.energy.total_j() / t.time_s},
+                                   {"energy_breakdown_j",
+                                    {{"matrix", t.energy.matrix_j},
+                                     {"vector", t.energy.vector_j},
+                                     {"dram", t.energy.dram_j},
+                                     {"chip_sram", t.energy.chip_sram_j},
+                                     {"core_sram", t.energy.core_sram_j},
+                                     {"static", t.energy.static_j}}}};
     return j.dump(2);
 }
 

@@ -68,6 +68,18 @@ struct PowerSpec {
     double tdp_w = 0;
 };
 
+// What each counted action costs on this device (docs/hardware-model.md, "Energy"): resolved when
+// the preset is loaded, from its technology table (configs/tech/NAME.json, key `tech`), the
+// table's figures measured on this very device where it has them, and the preset's own figures.
+struct EnergyCosts {
+    std::map<DType, double> mac_pj;      // one multiply-accumulate (2 FLOPs) by math dtype; a vector-unit FLOP costs half
+    double dram_pj_per_byte = 0;         // off-chip memory
+    double chip_sram_pj_per_byte = 0;    // the chip-level on-chip level (L2, CMEM, SLC); 0 when there is none
+    double core_sram_pj_per_byte = 0;    // the per-core on-chip level (shared memory/L1, VMEM, local buffer)
+    double static_w = 0;                 // drawn whenever the device is on, busy or not
+    std::string basis;                   // where the memory and static figures come from, for reports
+};
+
 struct HardwareSpec {
     std::string name;  // preset name (file stem)
     std::string description;
@@ -83,6 +95,8 @@ struct HardwareSpec {
     PowerSpec power;
     double kernel_launch_overhead_us = 0;
     std::optional<double> area_mm2;
+    std::string tech;     // technology table name (or path) that prices this device's actions
+    EnergyCosts energy;   // resolved from `tech`; on_chip[].energy_pj_per_byte are filled in too
     // The vendor's dense matrix peaks (TFLOP/s or TOP/s) by dtype, as published; tests check the
     // preset's engine description against them at the boost clock.
     std::map<DType, double> published_dense_tflops;

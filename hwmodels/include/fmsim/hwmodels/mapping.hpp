@@ -23,6 +23,12 @@ struct TileProgram {
     std::int64_t kernels = 1;                 // launches (split-K adds a reduction kernel)
     double flops = 0;                         // useful FLOPs (the op's)
     double bytes = 0;                         // useful bytes (the op's reads + writes)
+    // Action counts for the energy model (energy.hpp): work executed, padding included.
+    DType matrix_dtype = DType::bf16;         // the matrix engine path that runs (after any fallback)
+    DType vector_dtype = DType::fp32;         // the vector unit path that runs
+    double matrix_flops_per_tile = 0;         // on the matrix engine
+    double vector_flops_per_tile = 0;         // on the vector unit
+    double core_sram_bytes_per_tile = 0;      // per-core on-chip traffic (writes in + reads out; estimate, mapping.cpp)
 };
 
 // Calibration constants of the mapper; each one's source is in mapping.cpp.

@@ -6,6 +6,7 @@
 #include <string>
 #include <vector>
 
+#include "fmsim/hwmodels/energy.hpp"
 #include "fmsim/hwmodels/mapping.hpp"
 #include "fmsim/workloads/graph.hpp"
 
@@ -23,6 +24,7 @@ struct KernelTiming {
     double memory_bound_s = 0;   // the DRAM traffic alone at achievable bandwidth
     std::string bound;           // "compute", "memory" or "latency"
     TileProgram plan;
+    EnergyBreakdown energy;      // the plan's actions x the device's costs + static power x time_s
 };
 
 // Simulates one kernel on `hw`.

@@ -6,6 +6,7 @@
 #include <vector>
 #include <string>
 
+#include "fmsim/hwmodels/energy.hpp"
 #include "fmsim/workloads/model.hpp"
 #include "fmsim/workloads/summary.hpp"
 
@@ -40,6 +41,16 @@ struct ReplayResult {
     double memory_peak_bytes = 0;
     double memory_capacity_bytes = 0;
     bool fits = true;
+    // Energy (docs/hardware-model.md, "Energy"): each op's action counts priced by the preset's
+    // technology table, plus static power x its time; all stages x their repeats.
+    double energy_j = 0;
+    hwmodels::EnergyBreakdown energy;           // by component: matrix, vector, DRAM, SRAM levels, static
+    std::array<double, 7> group_energy_j{};     // by workloads::ModuleGroup; each op carries its static share
+    double tokens = 0;                          // what energy_per_token_j divides by (see below)
+    // generate: per output token (batch x output_len); decode: per new token (batch); prefill,
+    // encode and train: per input token (batch x input_len); none for diffusion sampling.
+    std::optional<double> energy_per_token_j;
+    double energy_per_sample_j = 0;             // per sequence or image of the batch
 };
 ReplayResult replay_workload(const workloads::Workload& w, const std::string& hardware);
 // Peak device memory of a workload (see ReplayResult).
