@@ -19,8 +19,10 @@ namespace {
 // multistage defaults (32 elements of K per stage, 3 stages in shared memory).
 constexpr std::int64_t kGemmTileK = 32;
 constexpr std::int64_t kGemmStages = 3;
-// Thread-block tiles cuBLAS/CUTLASS pick from for tensor-core GEMMs.
-constexpr std::int64_t kGemmTiles[][2] = {{256, 128}, {128, 256}, {128, 128}, {128, 64}, {64, 128}, {64, 64}};
+// Thread-block tiles cuBLAS/CUTLASS pick from for tensor-core GEMMs; the 16- and 32-row ones
+// serve skinny (decode-time) GEMMs, 16 being the M of one tensor-core MMA (m16n8k16).
+constexpr std::int64_t kGemmTiles[][2] = {{256, 128}, {128, 256}, {128, 128}, {128, 64}, {64, 128},
+                                          {64, 64},   {32, 128},  {16, 128},  {16, 256}};
 // Co-resident thread blocks per SM are bounded by the hardware's 4-way limit for big tiles.
 constexpr std::int64_t kMaxTilesPerCore = 4;
 // FlashAttention-2 query block (Dao 2023): 128 query rows per thread block.
