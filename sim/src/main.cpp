@@ -174,9 +174,11 @@ int main(int argc, char** argv) {
         } else if (*run) {
             const auto sc = sim::load_scenario(scenario_path);
             if (!run_json)
-                std::cout << "scenario " << sc.name << (sc.description.empty() ? "" : ": " + sc.description) << "\n"
-                          << "(latency, energy and cost need the hardware replay engine; this is the workload)\n\n";
-            print_graph(sim::describe_graph(sc.query), run_json, "", "");
+                std::cout << "scenario " << sc.name << (sc.description.empty() ? "" : ": " + sc.description) << "\n\n";
+            const auto result = sim::describe_graph(sc.query);
+            print_graph(result, run_json, "", "");
+            if (!sc.hardware.empty() && !run_json)
+                std::cout << sim::replay_text(sim::replay_workload(result.workload, sc.hardware));
         } else if (*models) {
             for (const auto& name : zoo_names()) {
                 const auto m = load_model(name);

@@ -14,7 +14,7 @@ using namespace workloads;
 namespace {
 
 struct ScenarioFields {
-    std::string name, description, model, phase, attention, recompute;
+    std::string name, description, model, hardware, phase, attention, recompute;
     std::int64_t batch = 1, input_len = 0, output_len = 0, steps = 0;
     Precision precision;
 };
@@ -48,13 +48,16 @@ void read_precision(ScenarioFields& f, const json& j, const ConfigContext& at) {
 
 const Schema<ScenarioFields>& scenario_schema() {
     static const auto s = [] {
-        Schema<ScenarioFields> s("scenario", "A what-if run (`fmsim run FILE`). Hardware, system, parallelism and "
-                                             "cost keys join as the replay engine lands.");
+        Schema<ScenarioFields> s("scenario", "A what-if run (`fmsim run FILE`): a model, a run and a device. "
+                                             "System, parallelism and cost keys are to come.");
         s.string("name", &ScenarioFields::name, std::nullopt, "Short name shown in reports.")
             .string("description", &ScenarioFields::description, "", "What the scenario asks.")
             .string("model", &ScenarioFields::model, std::nullopt,
                     "A zoo name (configs/models/NAME.json) or a path to a model config or Hugging Face config.json, "
                     "relative to the scenario file.")
+            .string("hardware", &ScenarioFields::hardware, "",
+                    "A hardware preset (configs/hardware/NAME.json, `fmsim hardware list`) or a path to one, "
+                    "relative to the scenario file; empty = report the workload only.")
             .choice("phase", &ScenarioFields::phase, {"default", "prefill", "decode", "generate", "train", "encode", "sample"},
                     "default", "What to run; 'default' is the model's natural phase.")
             .integer("batch", &ScenarioFields::batch, 1, "sequences", "Sequences (or images) per batch.")
@@ -96,6 +99,11 @@ Scenario load_scenario(const std::string& path) {
     if (f.model.find('/') != std::string::npos || f.model.ends_with(".json")) {
         const auto p = std::filesystem::path(f.model);
         if (p.is_relative()) sc.query.model = (std::filesystem::path(path).parent_path() / p).string();
+    }
+    sc.hardware = f.hardware;
+    if (f.hardware.find('/') != std::string::npos || f.hardware.ends_with(".json")) {
+        const auto p = std::filesystem::path(f.hardware);
+        if (p.is_relative()) sc.hardware = (std::filesystem::path(path).parent_path() / p).string();
     }
     if (f.phase != "default") sc.query.phase = parse_run_phase(f.phase);
     sc.query.run.batch = f.batch;

@@ -1,6 +1,6 @@
 #pragma once
-// Scenario files: the what-if a user runs with `fmsim run`. Hardware, systems and costs join
-// this file as the replay engine lands; today it selects a model and a run.
+// Scenario files: the what-if a user runs with `fmsim run`: a model, a run and (optionally) one
+// device. Systems, parallelism and costs are to come.
 #include <string>
 
 #include "fmsim/sim/facade.hpp"
@@ -11,6 +11,7 @@ namespace fmsim::sim {
 struct Scenario {
     std::string name;
     std::string description;
+    std::string hardware;  // preset name or path; empty = workload only
     GraphQuery query;
 };
 
