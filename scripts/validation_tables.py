@@ -90,3 +90,42 @@ if measured_path.exists():
     print("\n| sweep | case | measured (us) | fmsim (us) | error |")
     print("|---|---|---|---|---|")
     print("\n".join(rows))
+
+    # GPT-3 175B layer, tensor-parallel over 4 A100s (per-GPU shapes), batch 8: prefill of 2048
+    # tokens and one decode step over a 3072-token KV cache. Shapes from the caveats of the file:
+    # d_model 12288, 96 heads of 128 (24 per GPU), FFN 4 x d_model.
+    layer = measured["gpt3_layer_tp4"]
+    d, heads, hd, b = 12288, 24, 128, 8
+
+    def layer_ops(tokens, q_len, kv_len):
+        bh = str(b * heads)
+        return {
+            "qkv_projection": ("gemm", "--m", str(tokens), "--n", str(3 * d // 4), "--k", str(d)),
+            "q_times_kT": ("gemm", "--batch", bh, "--m", str(q_len), "--n", str(kv_len), "--k", str(hd)),
+            "attention_times_v": ("gemm", "--batch", bh, "--m", str(q_len), "--n", str(hd), "--k", str(kv_len)),
+            "output_projection": ("gemm", "--m", str(tokens), "--n", str(d), "--k", str(d // 4)),
+            "ffn_up": ("gemm", "--m", str(tokens), "--n", str(d), "--k", str(d)),
+            "ffn_down": ("gemm", "--m", str(tokens), "--n", str(d), "--k", str(d)),
+            "softmax": ("softmax", "--rows", str(b * heads * q_len), "--cols", str(kv_len)),
+            "layernorm_attention": ("layernorm", "--rows", str(tokens), "--cols", str(d)),
+            "layernorm_ffn": ("layernorm", "--rows", str(tokens), "--cols", str(d)),
+            "gelu": ("gelu", "--elements", str(tokens * d)),
+        }
+
+    print("\n## GPT-3 175B layer on 4 x A100 (TP 4, per GPU), batch 8\n")
+    print("All-reduces are not in this table (multi-device is issue 5).\n")
+    print("| phase | operator | measured (us) | fmsim (us) | error |")
+    print("|---|---|---|---|---|")
+    for phase, (tokens, q_len, kv_len) in (("prefill", (b * 2048, 2048, 2048)), ("decode", (b, 1, 3072))):
+        measured_total = sim_total = 0.0
+        errs = []
+        for op, args in layer_ops(tokens, q_len, kv_len).items():
+            meas = layer[phase]["latency_s"][op]
+            sim = kernel(*args)
+            measured_total += meas
+            sim_total += sim
+            errs.append(abs(sim - meas) / meas)
+            print(f"| {phase} | {op} | {meas * 1e6:.1f} | {sim * 1e6:.1f} | {(sim - meas) / meas * 100:+.1f}% |")
+        print(f"| {phase} | **layer without all-reduce** | {measured_total * 1e6:.1f} | {sim_total * 1e6:.1f} | "
+              f"{(sim_total - measured_total) / measured_total * 100:+.1f}% (per-op median abs "
+              f"{statistics.median(errs) * 100:.1f}%) |")
