@@ -119,7 +119,9 @@ TileProgram plan_gemm(const GemmDims& g, DType a_type, DType b_type, DType out_t
             const double l2_traffic = static_cast<double>(tiles) * (tm + tn) * k_tile * elem;
             const double waves = std::ceil(static_cast<double>(tiles) / static_cast<double>(hw.cores * per_core));
             // A wave runs per_core tiles at once on every core, each at 1/per_core of its rate.
-            const double time = std::max({waves * cycles / clock_hz, dram / dram_bw, l2_traffic / l2_bw});
+            // Split-K pays a second launch (the reduction kernel), which can outweigh its gain.
+            const double time = std::max({waves * cycles / clock_hz, dram / dram_bw, l2_traffic / l2_bw}) +
+                                (split > 1 ? hw.kernel_launch_overhead_us * 1e-6 : 0.0);
             if (time < best_time) {
                 best_time = time;
                 best.mapping = "gemm " + std::to_string(tm) + "x" + std::to_string(tn) + " split-k " +

@@ -1,5 +1,7 @@
 #include "fmsim/sim/facade.hpp"
 
+#include <nlohmann/json.hpp>
+
 #include <algorithm>
 #include <cctype>
 #include <cstdio>
@@ -149,6 +151,29 @@ std::string replay_text(const ReplayResult& r) {
         os << buf;
     }
     return os.str();
+}
+
+std::string replay_json(const ReplayResult& r) {
+    auto opt = [](const std::optional<double>& v) { return v ? nlohmann::json(*v) : nlohmann::json(nullptr); };
+    nlohmann::ordered_json groups = nlohmann::ordered_json::object();
+    for (ModuleGroup g : kAllGroups) {
+        const auto i = static_cast<std::size_t>(g);
+        groups[std::string(to_string(g))] = {{"time_s", r.group_time_s[i]}, {"energy_j", r.group_energy_j[i]}};
+    }
+    const nlohmann::ordered_json j{{"hardware", r.hardware},
+                                   {"latency_s", r.latency_s},
+                                   {"ttft_s", opt(r.ttft_s)},
+                                   {"tpot_s", opt(r.tpot_s)},
+                                   {"memory_peak_bytes", r.memory_peak_bytes},
+                                   {"memory_capacity_bytes", r.memory_capacity_bytes},
+                                   {"fits", r.fits},
+                                   {"energy_j", r.energy_j},
+                                   {"energy_per_token_j", opt(r.energy_per_token_j)},
+                                   {"energy_per_sample_j", r.energy_per_sample_j},
+                                   {"groups", groups},
+                                   {"kernels_simulated", r.kernels_simulated},
+                                   {"kernels_reused", r.kernels_reused}};
+    return j.dump(2);
 }
 
 namespace {

@@ -3,6 +3,9 @@
 
 #include <cstdio>
 #include <fstream>
+#include <optional>
+
+#include <nlohmann/json.hpp>
 #include <iostream>
 
 #include "fmsim/hwmodels/hardware.hpp"
@@ -70,9 +73,20 @@ void write_file(const std::string& path, const std::string& text) {
     out << text;
 }
 
-void print_graph(const sim::GraphResult& r, bool as_json, const std::string& dot, const std::string& export_json) {
-    if (as_json) std::cout << summary_json(r.workload, r.summary) << "\n";
-    else std::cout << summary_text(r.workload, r.summary);
+// The workload summary and, with a device, its replay: text, or one JSON object whose "replay"
+// key holds the replay.
+void print_graph(const sim::GraphResult& r, bool as_json, const std::string& dot, const std::string& export_json,
+                 const std::string& hardware = "") {
+    const std::optional<sim::ReplayResult> replay =
+        hardware.empty() ? std::nullopt : std::optional(sim::replay_workload(r.workload, hardware));
+    if (as_json) {
+        auto j = nlohmann::ordered_json::parse(summary_json(r.workload, r.summary));
+        if (replay) j["replay"] = nlohmann::ordered_json::parse(sim::replay_json(*replay));
+        std::cout << j.dump(2) << "\n";
+    } else {
+        std::cout << summary_text(r.workload, r.summary);
+        if (replay) std::cout << sim::replay_text(*replay);
+    }
     if (!dot.empty()) {
         std::ofstream out(dot);
         if (!out) throw UserError("cannot write " + dot);
@@ -167,18 +181,12 @@ int main(int argc, char** argv) {
 
     try {
         if (*graph) {
-            const auto result = sim::describe_graph(make_query(model, flags));
-            print_graph(result, as_json, dot, export_json);
-            if (!graph_hardware.empty() && !as_json)
-                std::cout << sim::replay_text(sim::replay_workload(result.workload, graph_hardware));
+            print_graph(sim::describe_graph(make_query(model, flags)), as_json, dot, export_json, graph_hardware);
         } else if (*run) {
             const auto sc = sim::load_scenario(scenario_path);
             if (!run_json)
                 std::cout << "scenario " << sc.name << (sc.description.empty() ? "" : ": " + sc.description) << "\n\n";
-            const auto result = sim::describe_graph(sc.query);
-            print_graph(result, run_json, "", "");
-            if (!sc.hardware.empty() && !run_json)
-                std::cout << sim::replay_text(sim::replay_workload(result.workload, sc.hardware));
+            print_graph(sim::describe_graph(sc.query), run_json, "", "", sc.hardware);
         } else if (*models) {
             for (const auto& name : zoo_names()) {
                 const auto m = load_model(name);

@@ -56,6 +56,9 @@ ReplayResult replay_workload(const workloads::Workload& w, const std::string& ha
 // Peak device memory of a workload (see ReplayResult).
 double memory_peak_bytes(const workloads::GraphSummary& s);
 std::string replay_text(const ReplayResult& r);
+// The replay as the "replay" object of `fmsim graph --json --hardware` (docs/cli.md); keys that do
+// not apply (TTFT outside generation) are null.
+std::string replay_json(const ReplayResult& r);
 
 // Precision from one dtype name for every class, or from per-class names; unset classes default
 // as docs/config-reference.md says (kv_cache and math follow activations).
