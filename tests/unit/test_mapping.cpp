@@ -1,0 +1,48 @@
+// Mapping: tile programs for GEMMs (GPU tiling and systolic blocks), fused attention and streams.
+#include <gtest/gtest.h>
+
+#include "fmsim/hwmodels/mapping.hpp"
+
+using namespace fmsim::hwmodels;
+using fmsim::workloads::DType;
+using fmsim::workloads::OpKind;
+
+TEST(Mapping, LargeGemmTilesCoverTheOutputOnce) {
+    const auto hw = load_hardware("a100-sxm-80gb");
+    const auto p = plan_op(gemm_op(1, 2048, 2048, 2048, DType::bf16), hw);
+    EXPECT_EQ(p.kernels, 1);
+    ASSERT_NE(p.mapping.find("split-k 1"), std::string::npos);
+    // Tiles x tile FLOPs = the GEMM's FLOPs (2048 divides every candidate tile).
+    EXPECT_DOUBLE_EQ(p.compute_cycles_per_tile * static_cast<double>(p.tiles) / static_cast<double>(p.tiles_per_core_at_once),
+                     2.0 * 2048 * 2048 * 2048 / 2048);
+    // A and B (16 MiB) fit in half the 40 MiB L2: read from DRAM once, plus the output written once.
+    EXPECT_DOUBLE_EQ(p.dram_bytes_per_tile * static_cast<double>(p.tiles), 3.0 * 2048 * 2048 * 2);
+    // 4096^3 does not fit: its panels are re-read per wave, so DRAM traffic exceeds one pass.
+    const auto big = plan_op(gemm_op(1, 4096, 4096, 4096, DType::bf16), hw);
+    EXPECT_GT(big.dram_bytes_per_tile * static_cast<double>(big.tiles), 3.0 * 4096 * 4096 * 2);
+}
+
+TEST(Mapping, SystolicBlocksPayFillAndDrain) {
+    const auto hw = load_hardware("tpu-v4");  // 128 x 128 MXUs
+    const auto p = plan_op(gemm_op(1, 1000, 512, 256, DType::bf16), hw);
+    EXPECT_EQ(p.tiles, (256 / 128) * (512 / 128));
+    EXPECT_DOUBLE_EQ(p.compute_cycles_per_tile, 128 + 1000 + 128 + 128 - 2);
+    EXPECT_NE(p.mapping.find("systolic 128x128"), std::string::npos);
+}
+
+TEST(Mapping, CausalAttentionSkipsHalfTheKeys) {
+    const auto hw = load_hardware("h100-sxm");
+    const auto full = plan_op(attention_op(2, 16, 16, 4096, 4096, 128, false, DType::bf16), hw);
+    const auto causal = plan_op(attention_op(2, 16, 16, 4096, 4096, 128, true, DType::bf16), hw);
+    EXPECT_EQ(full.tiles, 2 * 16 * (4096 / 128));
+    EXPECT_NEAR(causal.compute_cycles_per_tile / full.compute_cycles_per_tile, 0.5, 1e-12);
+    EXPECT_DOUBLE_EQ(causal.flops, full.flops) << "model FLOPs count the full rectangle (docs/formulas.md)";
+}
+
+TEST(Mapping, StreamsMoveEveryByteOnce) {
+    const auto hw = load_hardware("a100-sxm-80gb");
+    const auto p = plan_op(rowwise_op(OpKind::softmax, 4096, 4096, DType::bf16), hw);
+    EXPECT_EQ(p.engine, EngineKind::vector);
+    EXPECT_DOUBLE_EQ(p.dram_bytes_per_tile * static_cast<double>(p.tiles), 2.0 * 4096 * 4096 * 2);
+    EXPECT_LE(p.tiles, 4096);
+}
