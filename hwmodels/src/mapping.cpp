@@ -149,9 +149,10 @@ TileProgram plan_gemm(const GemmDims& g, DType a_type, DType b_type, DType out_t
 }
 
 // Weight-stationary systolic arrays (TPU MXU, NPU): each tile is one R x C block of the weight
-// matrix held in an array while the M input rows stream through. A block costs R cycles to load
-// its weights, then M + R + C - 2 cycles to stream the rows and drain the last partial sums
-// (fill/drain; Kung 1982, Jouppi et al. 2017 section 2).
+// matrix held in an array while the M input rows stream through. Weights are double-buffered:
+// the next block's R rows shift in while the current block streams (Jouppi et al. 2017, section
+// 2), so a block costs max(R, M) cycles; the pipeline fill and drain, R + C - 2 cycles (Kung
+// 1982), is paid once per array per kernel and spread over the blocks that array runs.
 TileProgram plan_systolic(const GemmDims& g, DType a_type, DType b_type, DType out_type, DType math,
                           const HardwareSpec& hw, double flops, double bytes) {
     const std::int64_t rows = hw.matrix.shape.at(0), cols = hw.matrix.shape.size() > 1 ? hw.matrix.shape[1] : rows;
@@ -162,7 +163,10 @@ TileProgram plan_systolic(const GemmDims& g, DType a_type, DType b_type, DType o
     const std::int64_t k_blocks = ceil_div(g.k, rows), n_blocks = ceil_div(g.n, cols);
     p.tiles = g.batch * k_blocks * n_blocks;
     p.tiles_per_core_at_once = std::max<std::int64_t>(1, hw.matrix.units_per_core);
-    p.compute_cycles_per_tile = static_cast<double>(rows + g.m + rows + cols - 2);
+    const double blocks_per_array = std::ceil(static_cast<double>(p.tiles) /
+                                              static_cast<double>(hw.cores * p.tiles_per_core_at_once));
+    p.compute_cycles_per_tile = static_cast<double>(std::max(rows, g.m)) +
+                                static_cast<double>(rows + cols - 2) / blocks_per_array;
     // Weights are read once; the input rows once per column block unless they stay on chip; the
     // outputs are accumulated on chip and written once.
     const auto* chip = level(hw, false);

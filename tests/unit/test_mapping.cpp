@@ -26,7 +26,11 @@ TEST(Mapping, SystolicBlocksPayFillAndDrain) {
     const auto hw = load_hardware("tpu-v4");  // 128 x 128 MXUs
     const auto p = plan_op(gemm_op(1, 1000, 512, 256, DType::bf16), hw);
     EXPECT_EQ(p.tiles, (256 / 128) * (512 / 128));
-    EXPECT_DOUBLE_EQ(p.compute_cycles_per_tile, 128 + 1000 + 128 + 128 - 2);
+    // Double-buffered weights: max(R, M) per block; fill/drain (R + C - 2) once per array, spread
+    // over its blocks (8 blocks on 2 cores x 4 MXUs: one each).
+    EXPECT_DOUBLE_EQ(p.compute_cycles_per_tile, 1000 + (128 + 128 - 2) / 1.0);
+    const auto decode = plan_op(gemm_op(1, 1, 4096, 4096, DType::bf16), hw);  // 1024 blocks, 128 per MXU
+    EXPECT_DOUBLE_EQ(decode.compute_cycles_per_tile, 128 + (128 + 128 - 2) / 128.0);
     EXPECT_NE(p.mapping.find("systolic 128x128"), std::string::npos);
 }
 
