@@ -92,6 +92,8 @@ std::string hardware_json(const HardwareSpec& h) {
         }
         if (double p = h.peak_vector_flops(t); p > 0) vec[n] = p;
     }
+    nlohmann::ordered_json mac = nlohmann::ordered_json::object();
+    for (const auto& [d, pj] : h.energy.mac_pj) mac[std::string(workloads::to_string(d))] = pj;
     nlohmann::ordered_json j{{"name", h.name},
                              {"description", h.description},
                              {"kind", to_string(h.kind)},
@@ -103,6 +105,13 @@ std::string hardware_json(const HardwareSpec& h) {
                              {"memory_capacity_bytes", h.memory.capacity_gb * 1e9},
                              {"memory_bandwidth_bytes_per_s", h.memory_bandwidth_bytes_per_s()},
                              {"tdp_w", h.power.tdp_w},
+                             {"tech", h.tech},
+                             {"energy",
+                              {{"mac_pj", mac},
+                               {"dram_pj_per_byte", h.energy.dram_pj_per_byte},
+                               {"chip_sram_pj_per_byte", h.energy.chip_sram_pj_per_byte},
+                               {"core_sram_pj_per_byte", h.energy.core_sram_pj_per_byte},
+                               {"static_w", h.energy.static_w}}},
                              {"sources", h.sources}};
     return j.dump(2);
 }
