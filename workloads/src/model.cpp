@@ -111,6 +111,19 @@ void require_phase(const RunSpec& run, std::initializer_list<RunPhase> allowed, 
 
 std::int64_t positive_or(std::int64_t value, std::int64_t fallback) { return value > 0 ? value : fallback; }
 
+void require_positions(std::int64_t tokens, std::int64_t positions, const std::string& table) {
+    if (tokens > positions)
+        throw ScenarioError("sequence of " + std::to_string(tokens) + " tokens exceeds the " +
+                            std::to_string(positions) + " positions of " + table);
+}
+
+std::int64_t image_tokens(std::int64_t input_len, std::int64_t tokens, const std::string& tower) {
+    if (input_len != 0 && input_len != tokens)
+        throw ScenarioError(tower + " sees " + std::to_string(tokens) +
+                            " tokens per image (input_len); change image_size in the config to change it");
+    return tokens;
+}
+
 RunSpec resolve_image_run(RunSpec run, const std::string& model_kind, bool has_training_head,
                           const std::string& headless_config) {
     require_phase(run, {RunPhase::encode, RunPhase::train}, model_kind);

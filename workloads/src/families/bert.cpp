@@ -70,10 +70,8 @@ public:
         require_phase(run, {RunPhase::encode, RunPhase::train}, "a BERT encoder");
         // 512 tokens is BERT's pre-training length (Devlin et al. 2019, Section A.2).
         run.input_len = positive_or(run.input_len, std::min<std::int64_t>(512, a_.max_positions));
-        if (run.input_len > a_.max_positions)
-            throw ScenarioError("input of " + std::to_string(run.input_len) + " tokens exceeds the " +
-                                std::to_string(a_.max_positions) +
-                                " positions of BERT's learned position table (max_position_embeddings)");
+        require_positions(run.input_len, a_.max_positions,
+                          "BERT's learned position table (max_position_embeddings)");
         run.output_len = 0;
         run.steps = 0;
         return run;

@@ -280,19 +280,13 @@ public:
             require_phase(run, {RunPhase::encode}, "a CLIP tower on its own");
         if (kind_ == ClipKind::vision) {
             // Images always enter at image_size: input_len is the tokens per image.
-            const std::int64_t tokens = clip_vision_tokens(*vision_);
-            if (run.input_len != 0 && run.input_len != tokens)
-                throw ScenarioError("a CLIP vision tower at image_size " + std::to_string(vision_->image_size) +
-                                    " sees " + std::to_string(tokens) +
-                                    " tokens per image (input_len); change image_size in the config to change it");
-            run.input_len = tokens;
+            run.input_len = image_tokens(run.input_len, clip_vision_tokens(*vision_),
+                                         "a CLIP vision tower at image_size " + std::to_string(vision_->image_size));
         } else {
             // input_len is the text length; CLIP pads texts to max_position_embeddings.
             run.input_len = positive_or(run.input_len, text_->max_positions);
-            if (run.input_len > text_->max_positions)
-                throw ScenarioError("text of " + std::to_string(run.input_len) + " tokens exceeds the " +
-                                    std::to_string(text_->max_positions) +
-                                    " positions of the CLIP text tower (max_position_embeddings)");
+            require_positions(run.input_len, text_->max_positions,
+                              "the CLIP text tower (max_position_embeddings)");
         }
         run.output_len = 0;
         run.steps = 0;

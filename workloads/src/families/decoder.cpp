@@ -321,10 +321,8 @@ public:
         run.steps = 0;
         // Learned position tables end at max_context; rotary models may run past it.
         const std::int64_t longest = run.input_len + (run.phase == RunPhase::decode ? 1 : run.output_len);
-        if (a_.learned_positions > 0 && longest > a_.max_context)
-            throw ScenarioError("sequence of " + std::to_string(longest) + " tokens exceeds the " +
-                                std::to_string(a_.max_context) + " positions of " + a_.model_type +
-                                "'s learned position table");
+        if (a_.learned_positions > 0)
+            require_positions(longest, a_.max_context, a_.model_type + "'s learned position table");
         return run;
     }
 

@@ -347,9 +347,7 @@ public:
         const Encoder* text = find("text");
         if (text) {
             run.input_len = positive_or(run.input_len, text->tokens);
-            if (run.input_len > text->tokens)
-                throw ScenarioError("text of " + std::to_string(run.input_len) + " tokens exceeds the " +
-                                    std::to_string(text->tokens) + " positions of the text encoder");
+            require_positions(run.input_len, text->tokens, "the text encoder");
         } else if (run.input_len != 0) {
             throw ScenarioError("input_len is the text length, and this ImageBind model has no text encoder");
         }

@@ -167,9 +167,7 @@ public:
         // The pipeline pads every prompt to the text encoder's full context (77 tokens);
         // input_len models a shorter one.
         run.input_len = positive_or(run.input_len, c_.text.max_positions);
-        if (run.input_len > c_.text.max_positions)
-            throw ScenarioError("input_len " + std::to_string(run.input_len) + " exceeds the " +
-                                std::to_string(c_.text.max_positions) + " tokens of the CLIP text encoder");
+        require_positions(run.input_len, c_.text.max_positions, "the CLIP text encoder");
         if (run.output_len > 0)
             throw ScenarioError("output_len does not apply to a Stable Diffusion pipeline (it makes images; batch "
                                 "is the number of images)");

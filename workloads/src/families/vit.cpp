@@ -91,11 +91,7 @@ public:
         if (run.phase == RunPhase::train && a_.classes == 0)
             throw ScenarioError("training a ViT needs a classifier: give the config num_labels or id2label");
         // Images always enter at image_size; input_len is the tokens per image.
-        if (run.input_len != 0 && run.input_len != a_.tokens())
-            throw ScenarioError("a ViT at image_size " + std::to_string(a_.image_size) + " sees " +
-                                std::to_string(a_.tokens()) +
-                                " tokens per image (input_len); change image_size in the config to change it");
-        run.input_len = a_.tokens();
+        run.input_len = image_tokens(run.input_len, a_.tokens(), "a ViT at image_size " + std::to_string(a_.image_size));
         run.output_len = 0;
         run.steps = 0;
         return run;
