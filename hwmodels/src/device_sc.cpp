@@ -78,7 +78,7 @@ public:
     }
 
     double run(const TileProgram& p, const HardwareSpec& hw) {
-        const auto* l2 = chip_level(hw);
+        const auto* l2 = hw.chip_level();
         dram_.configure(hw.memory.channels, hw.memory_bandwidth_bytes_per_s() * kDramEfficiency,
                         hw.memory.latency_ns * 1e-9);
         l2_.configure(1, l2 ? l2->bandwidth_gbps * 1e9 : hw.memory_bandwidth_bytes_per_s(),
@@ -167,12 +167,6 @@ private:
         const std::int64_t requested = s.loaded + static_cast<std::int64_t>(s.arriving.size());
         if (requested < s.steps && requested - s.computed < step.in_flight) consider(s.channels_free);
         if (pending) sc_core::next_trigger(next - now);
-    }
-
-    static const OnChipLevelSpec* chip_level(const HardwareSpec& hw) {
-        for (const auto& l : hw.on_chip)
-            if (!l.per_core) return &l;
-        return nullptr;
     }
 
     ChannelBank dram_;

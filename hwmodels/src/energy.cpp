@@ -328,13 +328,9 @@ EnergyCosts resolve_energy_costs(HardwareSpec& hw, const TechTable& table) {
         if (const auto it = measured->on_chip_pj_per_bit.find(l.name); it != measured->on_chip_pj_per_bit.end())
             l.energy_pj_per_byte = 8 * it->second;
     }
-    // The mapper's levels: the first per-core one and the first chip-level one.
-    bool core_seen = false, chip_seen = false;
-    for (const auto& l : hw.on_chip) {
-        if (l.per_core && !core_seen) e.core_sram_pj_per_byte = l.energy_pj_per_byte;
-        if (!l.per_core && !chip_seen) e.chip_sram_pj_per_byte = l.energy_pj_per_byte;
-        (l.per_core ? core_seen : chip_seen) = true;
-    }
+    // The mapper's levels.
+    if (const auto* core = hw.core_level()) e.core_sram_pj_per_byte = core->energy_pj_per_byte;
+    if (const auto* chip = hw.chip_level()) e.chip_sram_pj_per_byte = chip->energy_pj_per_byte;
     e.static_w = measured && measured->constant_w ? *measured->constant_w : hw.power.idle_w;
     e.basis = measured ? "tech " + table.name + ", with figures measured on " + hw.name
                        : "tech " + table.name + " (component figures)";

@@ -240,6 +240,17 @@ double HardwareSpec::peak_matrix_flops(DType t) const {
     return it->second * static_cast<double>(cores) * clock.sustained_mhz * 1e6;
 }
 
+namespace {
+const OnChipLevelSpec* first_level(const std::vector<OnChipLevelSpec>& levels, bool per_core) {
+    for (const auto& l : levels)
+        if (l.per_core == per_core) return &l;
+    return nullptr;
+}
+}  // namespace
+
+const OnChipLevelSpec* HardwareSpec::core_level() const { return first_level(on_chip, true); }
+const OnChipLevelSpec* HardwareSpec::chip_level() const { return first_level(on_chip, false); }
+
 double HardwareSpec::peak_matrix_flops_at_boost(DType t) const {
     return peak_matrix_flops(t) * clock.boost_mhz / clock.sustained_mhz;
 }

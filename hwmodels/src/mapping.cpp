@@ -39,12 +39,6 @@ double bytes_of(std::int64_t elements, DType t) {
     return static_cast<double>(workloads::storage_bytes(elements, t));
 }
 
-const OnChipLevelSpec* level(const HardwareSpec& hw, bool per_core) {
-    for (const auto& l : hw.on_chip)
-        if (l.per_core == per_core) return &l;
-    return nullptr;
-}
-
 // The matrix engine path that runs `math` and its FLOPs per cycle per core.
 std::pair<DType, double> matrix_path(const HardwareSpec& hw, DType math) {
     auto it = hw.matrix.dense_flops_per_cycle.find(math);
@@ -82,8 +76,8 @@ TileProgram plan_gemm(const GemmDims& g, DType a_type, DType b_type, DType out_t
                       const HardwareSpec& hw, double flops, double bytes) {
     const auto [math_path, rate] = matrix_path(hw, math);
     const double clock_hz = hw.clock.sustained_mhz * 1e6;
-    const auto* smem = level(hw, true);
-    const auto* l2 = level(hw, false);
+    const auto* smem = hw.core_level();
+    const auto* l2 = hw.chip_level();
     const double l2_capacity = l2 ? l2->capacity_kib * 1024 : 0;
     const double l2_bw = l2 ? l2->bandwidth_gbps * 1e9 : hw.memory_bandwidth_bytes_per_s();
     const double dram_bw = hw.memory_bandwidth_bytes_per_s();
@@ -169,7 +163,7 @@ TileProgram plan_systolic(const GemmDims& g, DType a_type, DType b_type, DType o
                                 static_cast<double>(rows + cols - 2) / blocks_per_array;
     // Weights are read once; the input rows once per column block unless they stay on chip; the
     // outputs are accumulated on chip and written once.
-    const auto* chip = level(hw, false);
+    const auto* chip = hw.chip_level();
     const double a_bytes = bytes_of(g.batch * g.m * g.k, a_type), b_bytes = bytes_of(g.batch * g.k * g.n, b_type);
     const double c_bytes = bytes_of(g.batch * g.m * g.n, out_type);
     const bool a_on_chip = chip && a_bytes <= chip->capacity_kib * 1024 / 2;

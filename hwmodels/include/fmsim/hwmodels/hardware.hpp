@@ -104,7 +104,11 @@ struct HardwareSpec {
     // Derived figures, from the sustained clock.
     double peak_matrix_flops(DType t) const;  // FLOP/s, dense; 0 when the engine has no such path
     double peak_vector_flops(DType t) const;  // FLOP/s
-    double peak_matrix_flops_at_boost(DType t) const;  // FLOP/s at the boost clock: what datasheets quote
+    double peak_matrix_flops_at_boost(DType t) const;
+    // The levels the mapper and the device model use: the first per-core on-chip level (shared
+    // memory, VMEM, local buffer) and the first chip-level one (L2, CMEM); null when absent.
+    const OnChipLevelSpec* core_level() const;
+    const OnChipLevelSpec* chip_level() const;  // FLOP/s at the boost clock: what datasheets quote
     double memory_bandwidth_bytes_per_s() const { return memory.bandwidth_gbps * 1e9; }
     // FLOP per byte at which the matrix engine and off-chip memory are equally busy.
     double ridge_point_flops_per_byte(DType t) const;
