@@ -49,11 +49,12 @@ double memory_peak_bytes(const GraphSummary& s) {
                                s.optimizer_state_bytes);
 }
 
-ReplayResult replay_workload(const Workload& w, const std::string& hardware) {
+ReplayResult replay_workload(const GraphResult& g, const std::string& hardware) {
+    const Workload& w = g.workload;
     const auto hw = hwmodels::load_hardware(hardware);
     ReplayResult r;
     r.hardware = hw.name;
-    r.memory_peak_bytes = memory_peak_bytes(summarize(w));
+    r.memory_peak_bytes = memory_peak_bytes(g.summary);
     r.memory_capacity_bytes = hw.memory.capacity_gb * 1e9;
     r.fits = r.memory_peak_bytes <= r.memory_capacity_bytes;
     hwmodels::KernelCache cache;

@@ -78,7 +78,7 @@ void write_file(const std::string& path, const std::string& text) {
 void print_graph(const sim::GraphResult& r, bool as_json, const std::string& dot, const std::string& export_json,
                  const std::string& hardware = "") {
     const std::optional<sim::ReplayResult> replay =
-        hardware.empty() ? std::nullopt : std::optional(sim::replay_workload(r.workload, hardware));
+        hardware.empty() ? std::nullopt : std::optional(sim::replay_workload(r, hardware));
     if (as_json) {
         auto j = nlohmann::ordered_json::parse(summary_json(r.workload, r.summary));
         if (replay) j["replay"] = nlohmann::ordered_json::parse(sim::replay_json(*replay));

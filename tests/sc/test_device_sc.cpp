@@ -11,6 +11,10 @@ using namespace fmsim::hwmodels;
 using fmsim::workloads::DType;
 
 namespace {
+fmsim::sim::ReplayResult replay(const fmsim::workloads::Workload& w, const std::string& hardware) {
+    return fmsim::sim::replay_workload({w, fmsim::workloads::summarize(w)}, hardware);
+}
+
 const HardwareSpec& a100() {
     static const HardwareSpec h = load_hardware("a100-sxm-80gb");
     return h;
@@ -91,7 +95,7 @@ TEST(DeviceSc, GenerationLatencyIsPrefillPlusDecodeSteps) {
     run.input_len = 256;
     run.output_len = 9;
     const auto w = fmsim::workloads::load_model("gpt2")->build(run);
-    const auto r = fmsim::sim::replay_workload(w, "a100-sxm-80gb");
+    const auto r = replay(w, "a100-sxm-80gb");
     ASSERT_TRUE(r.ttft_s && r.tpot_s);
     EXPECT_NEAR(r.latency_s, *r.ttft_s + 8 * *r.tpot_s, 1e-12);
     EXPECT_GT(*r.ttft_s, *r.tpot_s);  // 1024 prompt tokens vs 4 new tokens
@@ -107,11 +111,11 @@ TEST(DeviceSc, OutOfMemoryVerdict) {
     run.input_len = 128;
     // Llama-2-70B in bf16 is 138 GB of weights: more than an 80 GB A100 holds.
     const auto big = fmsim::workloads::load_model("llama2-70b")->build(run);
-    const auto r = fmsim::sim::replay_workload(big, "a100-sxm-80gb");
+    const auto r = replay(big, "a100-sxm-80gb");
     EXPECT_FALSE(r.fits);
     EXPECT_GT(r.memory_peak_bytes, 2 * 68.9e9);
     const auto small = fmsim::workloads::load_model("llama2-7b")->build(run);
-    EXPECT_TRUE(fmsim::sim::replay_workload(small, "a100-sxm-80gb").fits);
+    EXPECT_TRUE(replay(small, "a100-sxm-80gb").fits);
 }
 
 TEST(DeviceSc, KernelEnergyIsCountsTimesTablePlusStaticPower) {
@@ -136,7 +140,7 @@ TEST(DeviceSc, ReplayEnergyPerTokenSampleAndGroup) {
     run.input_len = 128;
     run.output_len = 5;
     const auto w = fmsim::workloads::load_model("gpt2")->build(run);
-    const auto r = fmsim::sim::replay_workload(w, "a100-sxm-80gb");
+    const auto r = replay(w, "a100-sxm-80gb");
     ASSERT_GT(r.energy_j, 0);
     EXPECT_NEAR(r.energy.static_j, 54 * r.latency_s, 1e-9 * r.energy.static_j);
     ASSERT_TRUE(r.energy_per_token_j);
@@ -148,7 +152,7 @@ TEST(DeviceSc, ReplayEnergyPerTokenSampleAndGroup) {
     EXPECT_NEAR(groups, r.energy_j, 1e-9 * r.energy_j);
     // Prefill: per input token.
     run.phase = fmsim::workloads::RunPhase::prefill;
-    const auto p = fmsim::sim::replay_workload(fmsim::workloads::load_model("gpt2")->build(run), "a100-sxm-80gb");
+    const auto p = replay(fmsim::workloads::load_model("gpt2")->build(run), "a100-sxm-80gb");
     EXPECT_DOUBLE_EQ(p.tokens, 2 * 128);
     // Reusing identical kernels changes no joule: a full replay of one stage gives the same energy.
     const auto& g = *w.stages.front().graph;

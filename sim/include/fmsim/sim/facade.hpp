@@ -52,7 +52,8 @@ struct ReplayResult {
     std::optional<double> energy_per_token_j;
     double energy_per_sample_j = 0;             // per sequence or image of the batch
 };
-ReplayResult replay_workload(const workloads::Workload& w, const std::string& hardware);
+// Replays a built workload; its summary (computed once, by describe_graph) gives the memory peak.
+ReplayResult replay_workload(const GraphResult& g, const std::string& hardware);
 // Peak device memory of a workload (see ReplayResult).
 double memory_peak_bytes(const workloads::GraphSummary& s);
 std::string replay_text(const ReplayResult& r);
