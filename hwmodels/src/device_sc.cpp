@@ -206,12 +206,25 @@ const KernelTiming& KernelCache::insert(const std::string& key, KernelTiming t) 
     return entries_.insert_or_assign(key, std::move(t)).first->second;
 }
 
-Timeline replay_graph(const workloads::OpGraph& graph, const HardwareSpec& hw, KernelCache* cache) {
+double isolated_call_s(const workloads::Op& op, const KernelTiming& k, const RuntimeSpec& rt) {
+    const double exec = k.time_s - k.launch_s;
+    const double launch = rt.cuda_graphs ? rt.graph_launch_us * 1e-6 + static_cast<double>(k.plan.kernels) *
+                                                                          rt.graph_kernel_gap_us * 1e-6
+                                         : k.launch_s;
+    return rt.dispatch_s(op) + launch + exec + rt.sync_us * 1e-6;
+}
+
+Timeline replay_graph(const workloads::OpGraph& graph, const HardwareSpec& hw, const RuntimeSpec& rt,
+                      KernelCache* cache) {
     Timeline tl;
+    // Host clock: when the next kernel has been dispatched and launched. Under CUDA graphs the
+    // host launches the whole graph once and the device walks it.
+    double host = rt.cuda_graphs ? rt.graph_launch_us * 1e-6 : 0;
+    double device_free = 0;
     for (workloads::OpId id : graph.topological_order()) {
         const workloads::Op& op = graph.op(id);
         if (op.kind == workloads::OpKind::collective) continue;  // one device: no peers (issue 5)
-        const TileProgram plan = plan_op(op, hw);
+        const TileProgram plan = plan_op(op, hw, rt);
         const std::string key = plan.mapping + "|" + std::to_string(plan.tiles) + "|" +
                                 std::to_string(plan.compute_cycles_per_tile) + "|" +
                                 std::to_string(plan.dram_bytes_per_tile) + "|" + std::to_string(plan.l2_bytes_per_tile);
@@ -227,14 +240,27 @@ Timeline replay_graph(const workloads::OpGraph& graph, const HardwareSpec& hw, K
         }
         k.plan.flops = plan.flops;
         k.plan.bytes = plan.bytes;
-        // Back-to-back kernels on one stream: the CPU launches ahead, so a kernel costs its
-        // execution or the launch interval, whichever is longer.
         const double exec = k.time_s - k.launch_s;
-        k.time_s = std::max(exec, k.launch_s);
+        double start = 0;
+        if (rt.cuda_graphs) {
+            k.launch_s = static_cast<double>(plan.kernels) * rt.graph_kernel_gap_us * 1e-6;
+            start = std::max(device_free + k.launch_s, host);
+        } else {
+            host += rt.dispatch_s(op) + k.launch_s;
+            start = std::max(device_free, host);
+        }
+        k.time_s = start + exec - device_free;
         // Priced from this op's own plan (a cached twin may differ in dtype) over its replay time.
         k.energy = kernel_energy(plan, hw.energy, k.time_s);
-        tl.ops.push_back(OpTiming{id, tl.total_s, k});
-        tl.total_s += k.time_s;
+        tl.ops.push_back(OpTiming{id, start, k});
+        device_free = start + exec;
+    }
+    // The host's wake-up at the end is charged to the last op, so the ops' times add up to the total.
+    tl.total_s = device_free + rt.sync_us * 1e-6;
+    if (!tl.ops.empty()) {
+        auto& last = tl.ops.back();
+        last.timing.time_s += rt.sync_us * 1e-6;
+        last.timing.energy = kernel_energy(plan_op(graph.op(last.op), hw, rt), hw.energy, last.timing.time_s);
     }
     return tl;
 }

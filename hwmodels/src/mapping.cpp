@@ -98,9 +98,11 @@ TileProgram plan_gemm(const GemmDims& g, DType a_type, DType b_type, DType out_t
         for (std::int64_t split : {1, 2, 3, 4, 6, 8, 12, 16}) {
             if (split > 1 && (mn_tiles * per_core >= hw.cores || ceil_div(g.k, split) < kGemmTileK)) break;
             const std::int64_t tiles = mn_tiles * split;
+            // Tiles share a core's engine only when there are more tiles than cores.
+            const std::int64_t resident = std::min(per_core, ceil_div(tiles, hw.cores));
             const std::int64_t k_tile = ceil_div(ceil_div(g.k, split), kGemmTileK) * kGemmTileK;
             const double tile_flops = 2.0 * tm * tn * k_tile;
-            const double cycles = tile_flops / (rate / static_cast<double>(per_core));
+            const double cycles = tile_flops / (rate / static_cast<double>(resident));
             // L2 reuse: operands that fit in half the L2 come from DRAM once; otherwise each wave
             // (a g x g block of tiles) re-reads its panels.
             double dram = a_bytes + b_bytes + c_bytes;
@@ -111,8 +113,8 @@ TileProgram plan_gemm(const GemmDims& g, DType a_type, DType b_type, DType out_t
             }
             if (split > 1) dram += 2.0 * split * g.batch * g.m * g.n * 4;  // fp32 partials out and back in
             const double l2_traffic = static_cast<double>(tiles) * (tm + tn) * k_tile * elem;
-            const double waves = std::ceil(static_cast<double>(tiles) / static_cast<double>(hw.cores * per_core));
-            // A wave runs per_core tiles at once on every core, each at 1/per_core of its rate.
+            const double waves = std::ceil(static_cast<double>(tiles) / static_cast<double>(hw.cores * resident));
+            // A wave runs `resident` tiles at once on every core, each at that share of its rate.
             // Split-K pays a second launch (the reduction kernel), which can outweigh its gain.
             const double time = std::max({waves * cycles / clock_hz, dram / dram_bw, l2_traffic / l2_bw}) +
                                 (split > 1 ? hw.kernel_launch_overhead_us * 1e-6 : 0.0);
@@ -122,7 +124,7 @@ TileProgram plan_gemm(const GemmDims& g, DType a_type, DType b_type, DType out_t
                                std::to_string(split);
                 best.engine = EngineKind::matrix;
                 best.tiles = tiles;
-                best.tiles_per_core_at_once = per_core;
+                best.tiles_per_core_at_once = resident;
                 best.compute_cycles_per_tile = cycles;
                 best.dram_bytes_per_tile = dram / static_cast<double>(tiles);
                 best.l2_bytes_per_tile = l2_traffic / static_cast<double>(tiles);
@@ -181,12 +183,14 @@ TileProgram plan_systolic(const GemmDims& g, DType a_type, DType b_type, DType o
     return p;
 }
 
-TileProgram plan_stream(const Op& op, const HardwareSpec& hw, std::int64_t rows) {
+// `reread_bytes`: input bytes a multi-pass kernel reads again (RowKernelSpec).
+TileProgram plan_stream(const Op& op, const HardwareSpec& hw, std::int64_t rows, double reread_bytes) {
     TileProgram p;
     p.engine = EngineKind::vector;
     p.flops = op.flops;
     p.bytes = static_cast<double>(op.bytes_read() + op.bytes_written());
-    const std::int64_t by_bytes = std::max<std::int64_t>(1, static_cast<std::int64_t>(std::ceil(p.bytes / kStreamTileBytes)));
+    const double moved = p.bytes + reread_bytes;
+    const std::int64_t by_bytes = std::max<std::int64_t>(1, static_cast<std::int64_t>(std::ceil(moved / kStreamTileBytes)));
     // Row-wise kernels give each row to one block; element-wise ones split by bytes.
     std::int64_t tiles = rows > 0 ? std::min(rows, by_bytes) : by_bytes;
     tiles = std::min(tiles, hw.cores * kMaxStreamTilesPerCore);
@@ -194,13 +198,13 @@ TileProgram plan_stream(const Op& op, const HardwareSpec& hw, std::int64_t rows)
     const DType t = op.reads.empty() ? DType::bf16 : op.reads.front().dtype;
     const auto [vector_dtype, rate] = vector_path(hw, t);
     p.compute_cycles_per_tile = p.flops / static_cast<double>(p.tiles) / rate;
-    p.dram_bytes_per_tile = p.bytes / static_cast<double>(p.tiles);
+    p.dram_bytes_per_tile = moved / static_cast<double>(p.tiles);
     p.l2_bytes_per_tile = p.dram_bytes_per_tile;
     p.vector_dtype = vector_dtype;
     p.vector_flops_per_tile = p.flops / static_cast<double>(p.tiles);
     // Every byte passes the core's load/store path (L1, VMEM) once.
     p.core_sram_bytes_per_tile = p.dram_bytes_per_tile;
-    p.mapping = "stream " + std::to_string(p.tiles) + " tiles";
+    p.mapping = "stream " + std::to_string(p.tiles) + " tiles" + (reread_bytes > 0 ? ", multi-pass" : "");
     return p;
 }
 
@@ -240,7 +244,7 @@ TileProgram plan_attention(const Op& op, const AttentionDims& a, const HardwareS
 
 }  // namespace
 
-TileProgram plan_op(const Op& op, const HardwareSpec& hw) {
+TileProgram plan_op(const Op& op, const HardwareSpec& hw, const RuntimeSpec& rt) {
     const DType out_type = op.writes.empty() ? DType::bf16 : op.writes.front().dtype;
     if (const auto* g = std::get_if<GemmDims>(&op.dims)) {
         DType a = DType::bf16, b = DType::bf16;
@@ -268,11 +272,16 @@ TileProgram plan_op(const Op& op, const HardwareSpec& hw) {
     }
     if (const auto* a = std::get_if<AttentionDims>(&op.dims)) return plan_attention(op, *a, hw);
     std::int64_t rows = 0;
+    double reread = 0;
     if (op.kind == OpKind::softmax || op.kind == OpKind::layer_norm || op.kind == OpKind::rms_norm) {
-        const auto& shape = op.reads.front().shape;
-        rows = workloads::element_count(shape) / std::max<std::int64_t>(1, shape.back());
+        const auto& x = op.reads.front();
+        const std::int64_t cols = std::max<std::int64_t>(1, x.shape.back());
+        rows = workloads::element_count(x.shape) / cols;
+        const RowKernelSpec& k = op.kind == OpKind::softmax ? rt.softmax : rt.norm;
+        if (k.single_pass_max_cols > 0 && cols > k.single_pass_max_cols)
+            reread = (k.multi_pass_reads - 1) * static_cast<double>(x.bytes());
     }
-    return plan_stream(op, hw, rows);
+    return plan_stream(op, hw, rows, reread);
 }
 
 Op gemm_op(std::int64_t batch, std::int64_t m, std::int64_t n, std::int64_t k, DType dtype) {

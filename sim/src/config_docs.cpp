@@ -2,6 +2,7 @@
 
 #include "fmsim/hwmodels/energy.hpp"
 #include "fmsim/hwmodels/hardware.hpp"
+#include "fmsim/hwmodels/runtime.hpp"
 #include "fmsim/sim/scenario.hpp"
 
 namespace fmsim::sim {
@@ -38,6 +39,10 @@ std::string config_reference_markdown() {
           "prices the simulator's action counts; a hardware preset names its table in `tech`. How the prices are used: "
           "`docs/hardware-model.md`, \"Energy\".\n\n";
     for (const auto& d : hwmodels::tech_schema_docs()) write_schema(os, d);
+    os << "# Runtimes\n\nA runtime is a JSON file in `configs/runtime/` (`fmsim runtime list`): the software stack "
+          "that drives the device, its host cost per kernel and its library kernels. How the replay uses it: "
+          "`docs/hardware-model.md`, \"Runtime\".\n\n";
+    for (const auto& d : hwmodels::runtime_schema_docs()) write_schema(os, d);
     return os.str();
 }
 

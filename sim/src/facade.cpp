@@ -49,11 +49,13 @@ double memory_peak_bytes(const GraphSummary& s) {
                                s.optimizer_state_bytes);
 }
 
-ReplayResult replay_workload(const GraphResult& g, const std::string& hardware) {
+ReplayResult replay_workload(const GraphResult& g, const std::string& hardware, const std::string& runtime) {
     const Workload& w = g.workload;
     const auto hw = hwmodels::load_hardware(hardware);
+    const auto rt = hwmodels::load_runtime(runtime);
     ReplayResult r;
     r.hardware = hw.name;
+    r.runtime = rt.name;
     r.memory_peak_bytes = memory_peak_bytes(g.summary);
     r.memory_capacity_bytes = hw.memory.capacity_gb * 1e9;
     r.fits = r.memory_peak_bytes <= r.memory_capacity_bytes;
@@ -62,7 +64,7 @@ ReplayResult replay_workload(const GraphResult& g, const std::string& hardware) 
     double decode_total = 0;
     int decode_steps = 0;
     for (const Stage& st : w.stages) {
-        const auto tl = hwmodels::replay_graph(*st.graph, hw, &cache);
+        const auto tl = hwmodels::replay_graph(*st.graph, hw, rt, &cache);
         const double rep = static_cast<double>(st.repeat);
         r.latency_s += tl.total_s * rep;
         r.kernels_simulated += tl.simulated;
@@ -102,7 +104,7 @@ ReplayResult replay_workload(const GraphResult& g, const std::string& hardware) 
 std::string replay_text(const ReplayResult& r) {
     std::ostringstream os;
     char buf[160];
-    os << "\n  on " << r.hardware << " (first-version replay, not yet calibrated: docs/validation.md)\n";
+    os << "\n  on " << r.hardware << " driven by " << r.runtime << " (accuracy: docs/validation.md)\n";
     std::snprintf(buf, sizeof buf, "  %-18s%.3f ms\n", "latency", r.latency_s * 1e3);
     os << buf;
     if (r.ttft_s) {
@@ -162,6 +164,7 @@ std::string replay_json(const ReplayResult& r) {
         groups[std::string(to_string(g))] = {{"time_s", r.group_time_s[i]}, {"energy_j", r.group_energy_j[i]}};
     }
     const nlohmann::ordered_json j{{"hardware", r.hardware},
+                                   {"runtime", r.runtime},
                                    {"latency_s", r.latency_s},
                                    {"ttft_s", opt(r.ttft_s)},
                                    {"tpot_s", opt(r.tpot_s)},

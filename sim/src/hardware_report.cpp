@@ -116,7 +116,7 @@ std::string hardware_json(const HardwareSpec& h) {
     return j.dump(2);
 }
 
-std::string kernel_text(const hwmodels::KernelTiming& t) {
+std::string kernel_text(const hwmodels::KernelTiming& t, const std::optional<IsolatedCall>& call) {
     std::ostringstream os;
     os << "  time            " << fixed(t.time_s * 1e6, 2) << " us (" << t.bound << " bound; launch "
        << fixed(t.launch_s * 1e6, 1) << " us)\n"
@@ -132,10 +132,13 @@ std::string kernel_text(const hwmodels::KernelTiming& t) {
        << " W average (matrix " << fixed(e.matrix_j * 1e3, 3) << ", vector " << fixed(e.vector_j * 1e3, 3)
        << ", DRAM " << fixed(e.dram_j * 1e3, 3) << ", chip SRAM " << fixed(e.chip_sram_j * 1e3, 3) << ", core SRAM "
        << fixed(e.core_sram_j * 1e3, 3) << ", static " << fixed(e.static_j * 1e3, 3) << " mJ)\n";
+    if (call)
+        os << "  call            " << fixed(call->call_s * 1e6, 2) << " us timed around one synchronous call under "
+           << call->runtime << " (host dispatch + kernel + wake-up)\n";
     return os.str();
 }
 
-std::string kernel_json(const hwmodels::KernelTiming& t) {
+std::string kernel_json(const hwmodels::KernelTiming& t, const std::optional<IsolatedCall>& call) {
     const nlohmann::ordered_json j{{"time_s", t.time_s},
                                    {"launch_s", t.launch_s},
                                    {"flops", t.plan.flops},
@@ -154,7 +157,9 @@ std::string kernel_json(const hwmodels::KernelTiming& t) {
                                      {"dram", t.energy.dram_j},
                                      {"chip_sram", t.energy.chip_sram_j},
                                      {"core_sram", t.energy.core_sram_j},
-                                     {"static", t.energy.static_j}}}};
+                                     {"static", t.energy.static_j}}},
+                                   {"runtime", call ? nlohmann::ordered_json(call->runtime) : nlohmann::ordered_json(nullptr)},
+                                   {"call_s", call ? nlohmann::ordered_json(call->call_s) : nlohmann::ordered_json(nullptr)}};
     return j.dump(2);
 }
 

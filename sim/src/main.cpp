@@ -10,6 +10,7 @@
 
 #include "fmsim/hwmodels/hardware.hpp"
 #include "fmsim/hwmodels/replay.hpp"
+#include "fmsim/hwmodels/runtime.hpp"
 #include "fmsim/sim/facade.hpp"
 #include "fmsim/sim/hardware_report.hpp"
 #include "fmsim/sim/scenario.hpp"
@@ -61,7 +62,7 @@ sim::GraphQuery make_query(const std::string& model, const RunFlags& f) {
 }
 
 struct KernelFlags {
-    std::string hardware, dtype = "bf16";
+    std::string hardware, runtime, dtype = "bf16";
     bool json = false, causal = false;
     std::int64_t m = 0, n = 0, k = 0, batch = 1, heads = 0, kv_heads = 0, seq_q = 0, seq_kv = 0, head_dim = 0;
     std::int64_t rows = 0, cols = 0, elements = 0, bytes = 0;
@@ -76,9 +77,9 @@ void write_file(const std::string& path, const std::string& text) {
 // The workload summary and, with a device, its replay: text, or one JSON object whose "replay"
 // key holds the replay.
 void print_graph(const sim::GraphResult& r, bool as_json, const std::string& dot, const std::string& export_json,
-                 const std::string& hardware = "") {
+                 const std::string& hardware = "", const std::string& runtime = hwmodels::kDefaultRuntime) {
     const std::optional<sim::ReplayResult> replay =
-        hardware.empty() ? std::nullopt : std::optional(sim::replay_workload(r, hardware));
+        hardware.empty() ? std::nullopt : std::optional(sim::replay_workload(r, hardware, runtime));
     if (as_json) {
         auto j = nlohmann::ordered_json::parse(summary_json(r.workload, r.summary));
         if (replay) j["replay"] = nlohmann::ordered_json::parse(sim::replay_json(*replay));
@@ -114,6 +115,9 @@ int main(int argc, char** argv) {
     graph->add_option("--export-json", export_json, "write the whole IR (ops, edges, weights) as JSON");
     std::string graph_hardware;
     graph->add_option("--hardware", graph_hardware, "also replay the workload on this preset (latency, TTFT, TPOT)");
+    std::string graph_runtime = hwmodels::kDefaultRuntime;
+    graph->add_option("--runtime", graph_runtime, "software stack driving the device (fmsim runtime list)")
+        ->capture_default_str();
 
     auto* run = app.add_subcommand("run", "run a scenario file");
     std::string scenario_path;
@@ -131,12 +135,17 @@ int main(int argc, char** argv) {
     bool hw_json = false;
     hw_show->add_option("NAME", hw_name, "preset name or path to a hardware JSON")->required();
     hw_show->add_flag("--json", hw_json, "print one JSON object");
+    auto* runtime = app.add_subcommand("runtime", "list the runtime presets (software stacks)");
+    runtime->require_subcommand(1);
+    auto* rt_list = runtime->add_subcommand("list", "list the presets");
     auto* kernel = app.add_subcommand("kernel", "simulate one kernel on a hardware preset");
     kernel->require_subcommand(1);
     KernelFlags kf;
     auto add_common = [&](CLI::App* c) {
         c->add_option("--hardware", kf.hardware, "preset name or path")->required();
         c->add_option("--dtype", kf.dtype, "element and math dtype")->capture_default_str();
+        c->add_option("--runtime", kf.runtime,
+                      "also time one synchronous call under this software stack (its library kernels too)");
         c->add_flag("--json", kf.json, "print one JSON object");
     };
     auto* k_gemm = kernel->add_subcommand("gemm", "C[b,m,n] = A[b,m,k] x B[b,k,n]");
@@ -181,12 +190,13 @@ int main(int argc, char** argv) {
 
     try {
         if (*graph) {
-            print_graph(sim::describe_graph(make_query(model, flags)), as_json, dot, export_json, graph_hardware);
+            print_graph(sim::describe_graph(make_query(model, flags)), as_json, dot, export_json, graph_hardware,
+                        graph_runtime);
         } else if (*run) {
             const auto sc = sim::load_scenario(scenario_path);
             if (!run_json)
                 std::cout << "scenario " << sc.name << (sc.description.empty() ? "" : ": " + sc.description) << "\n\n";
-            print_graph(sim::describe_graph(sc.query), run_json, "", "", sc.hardware);
+            print_graph(sim::describe_graph(sc.query), run_json, "", "", sc.hardware, sc.runtime);
         } else if (*models) {
             for (const auto& name : zoo_names()) {
                 const auto m = load_model(name);
@@ -206,6 +216,9 @@ int main(int argc, char** argv) {
                             std::string(hwmodels::to_string(h.kind)).c_str(), h.peak_matrix_flops(shown) / 1e12,
                             std::string(to_string(shown)).c_str(), h.memory.bandwidth_gbps, h.description.c_str());
             }
+        } else if (*rt_list) {
+            for (const auto& name : hwmodels::runtime_names())
+                std::printf("%-18s %s\n", name.c_str(), hwmodels::load_runtime(name).description.c_str());
         } else if (*hw_show) {
             const auto h = hwmodels::load_hardware(hw_name);
             std::cout << (hw_json ? sim::hardware_json(h) + "\n" : sim::hardware_text(h));
@@ -222,8 +235,11 @@ int main(int argc, char** argv) {
             else if (*k_layernorm) op = hwmodels::rowwise_op(OpKind::layer_norm, kf.rows, kf.cols, *dtype);
             else if (*k_gelu) op = hwmodels::elementwise_op(OpKind::activation, kf.elements, 9, *dtype);
             else op = hwmodels::memcpy_op(kf.bytes);
-            const auto t = hwmodels::simulate_kernel(hwmodels::plan_op(op, hw), hw);
-            std::cout << (kf.json ? sim::kernel_json(t) + "\n" : sim::kernel_text(t));
+            const auto rt = kf.runtime.empty() ? hwmodels::RuntimeSpec{} : hwmodels::load_runtime(kf.runtime);
+            const auto t = hwmodels::simulate_kernel(hwmodels::plan_op(op, hw, rt), hw);
+            std::optional<sim::IsolatedCall> call;
+            if (!kf.runtime.empty()) call = sim::IsolatedCall{rt.name, hwmodels::isolated_call_s(op, t, rt)};
+            std::cout << (kf.json ? sim::kernel_json(t, call) + "\n" : sim::kernel_text(t, call));
         } else if (*docs) {
             std::cout << sim::config_reference_markdown();
         }

@@ -4,6 +4,7 @@
 #include <fstream>
 #include <sstream>
 
+#include "fmsim/hwmodels/runtime.hpp"
 #include "fmsim/workloads/errors.hpp"
 #include "fmsim/workloads/schema.hpp"
 
@@ -14,7 +15,7 @@ using namespace workloads;
 namespace {
 
 struct ScenarioFields {
-    std::string name, description, model, hardware, phase, attention, recompute;
+    std::string name, description, model, hardware, runtime, phase, attention, recompute;
     std::int64_t batch = 1, input_len = 0, output_len = 0, steps = 0;
     Precision precision;
 };
@@ -58,6 +59,9 @@ const Schema<ScenarioFields>& scenario_schema() {
             .string("hardware", &ScenarioFields::hardware, "",
                     "A hardware preset (configs/hardware/NAME.json, `fmsim hardware list`) or a path to one, "
                     "relative to the scenario file; empty = report the workload only.")
+            .string("runtime", &ScenarioFields::runtime, hwmodels::kDefaultRuntime,
+                    "The software stack driving the device (configs/runtime/NAME.json: host dispatch per kernel, "
+                    "CUDA graphs, library kernels) or a path to one, relative to the scenario file.")
             .choice("phase", &ScenarioFields::phase, {"default", "prefill", "decode", "generate", "train", "encode", "sample"},
                     "default", "What to run; 'default' is the model's natural phase.")
             .integer("batch", &ScenarioFields::batch, 1, "sequences", "Sequences (or images) per batch.")
@@ -104,6 +108,11 @@ Scenario load_scenario(const std::string& path) {
     if (f.hardware.find('/') != std::string::npos || f.hardware.ends_with(".json")) {
         const auto p = std::filesystem::path(f.hardware);
         if (p.is_relative()) sc.hardware = (std::filesystem::path(path).parent_path() / p).string();
+    }
+    sc.runtime = f.runtime;
+    if (f.runtime.find('/') != std::string::npos || f.runtime.ends_with(".json")) {
+        const auto p = std::filesystem::path(f.runtime);
+        if (p.is_relative()) sc.runtime = (std::filesystem::path(path).parent_path() / p).string();
     }
     if (f.phase != "default") sc.query.phase = parse_run_phase(f.phase);
     sc.query.run.batch = f.batch;

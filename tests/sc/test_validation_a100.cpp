@@ -1,6 +1,8 @@
-// Regression on the A100 validation cases (tests/data/llmcompass_measured.json, a copy of
-// ../shared/validation/): the errors docs/validation.md reports may shrink, never grow. Bounds
-// are the current errors rounded up; tighten them as calibration improves.
+// The A100 validation cases (tests/data/llmcompass_measured.json, a copy of ../shared/validation/)
+// held to issue 3's targets: per sweep, median absolute error <= 10% and no case worse than 25%;
+// the GPT-3 layers within the bounds docs/validation.md reports. Each op is timed as the
+// LLMCompass scripts timed it: one synchronous call (hwmodels::isolated_call_s) under the runtime
+// the script used: matmul, bmm and softmax eagerly, LayerNorm and GELU through torch.compile.
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
@@ -10,6 +12,7 @@
 
 #include "fmsim/hwmodels/mapping.hpp"
 #include "fmsim/hwmodels/replay.hpp"
+#include "fmsim/hwmodels/runtime.hpp"
 
 using namespace fmsim::hwmodels;
 using fmsim::workloads::DType;
@@ -27,60 +30,81 @@ const nlohmann::json& measured() {
     }();
     return j;
 }
-double time_of(const fmsim::workloads::Op& op) { return simulate_kernel(plan_op(op, a100()), a100()).time_s; }
+double call_of(const fmsim::workloads::Op& op) {
+    static const RuntimeSpec eager = load_runtime("pytorch-eager"), compiled = load_runtime("pytorch-compile");
+    const bool compiled_call = op.kind == OpKind::layer_norm || op.kind == OpKind::activation;
+    const RuntimeSpec& rt = compiled_call ? compiled : eager;
+    return isolated_call_s(op, simulate_kernel(plan_op(op, a100(), rt), a100()), rt);
+}
 double median_abs(std::vector<double> v) {
     for (double& x : v) x = std::fabs(x);
     std::sort(v.begin(), v.end());
     return v.size() % 2 ? v[v.size() / 2] : 0.5 * (v[v.size() / 2 - 1] + v[v.size() / 2]);
 }
+double worst_abs(const std::vector<double>& v) {
+    double w = 0;
+    for (double x : v) w = std::max(w, std::fabs(x));
+    return w;
+}
+double rowwise_measured_s(const nlohmann::json& r) {
+    return r["M"].get<double>() * r["N"].get<double>() / r["gelements_per_s"].get<double>() / 1e9;
+}
 }  // namespace
 
-TEST(ValidationA100, GemmSweeps) {
+TEST(ValidationA100, GemmSweepMeetsTargets) {
     std::vector<double> errors;
     for (const auto& r : measured()["matmul"]["A100"]) {
         const double meas = r["latency_ms"].get<double>() / 1e3;
-        const double sim = time_of(gemm_op(1, r["M"], r["N"], r["K"], DType::bf16));
-        errors.push_back((sim - meas) / meas);
-        // Kernels of a millisecond or more are device-bound; hold them individually.
-        if (meas >= 1e-3) {
-            EXPECT_LT(std::fabs(sim - meas) / meas, 0.12) << r.dump();
-        }
+        errors.push_back((call_of(gemm_op(1, r["M"], r["N"], r["K"], DType::bf16)) - meas) / meas);
     }
-    EXPECT_LE(median_abs(errors), 0.085);
+    EXPECT_LE(median_abs(errors), 0.10);  // today 7.2%
+    EXPECT_LE(worst_abs(errors), 0.25);   // today 17.4%
 }
 
-TEST(ValidationA100, StreamingSweepsDoNotRegress) {
-    std::vector<double> softmax, layernorm, gelu;
-    for (const auto& r : measured()["softmax"]["A100"]) {
-        const double meas = r["M"].get<double>() * r["N"].get<double>() / r["gelements_per_s"].get<double>() / 1e9;
-        softmax.push_back((time_of(rowwise_op(OpKind::softmax, r["M"], r["N"], DType::bf16)) - meas) / meas);
-    }
-    for (const auto& r : measured()["layernorm"]["A100"]) {
-        const double meas = r["M"].get<double>() * r["N"].get<double>() / r["gelements_per_s"].get<double>() / 1e9;
-        layernorm.push_back((time_of(rowwise_op(OpKind::layer_norm, r["M"], r["N"], DType::bf16)) - meas) / meas);
-    }
+TEST(ValidationA100, SoftmaxSweepMeetsTargets) {
+    std::vector<double> errors;
+    for (const auto& r : measured()["softmax"]["A100"])
+        errors.push_back((call_of(rowwise_op(OpKind::softmax, r["M"], r["N"], DType::bf16)) - rowwise_measured_s(r)) /
+                         rowwise_measured_s(r));
+    EXPECT_LE(median_abs(errors), 0.10);  // today 3.8%
+    EXPECT_LE(worst_abs(errors), 0.25);   // today 18.8%
+}
+
+TEST(ValidationA100, LayerNormSweepMeetsTargets) {
+    std::vector<double> errors;
+    for (const auto& r : measured()["layernorm"]["A100"])
+        errors.push_back(
+            (call_of(rowwise_op(OpKind::layer_norm, r["M"], r["N"], DType::bf16)) - rowwise_measured_s(r)) /
+            rowwise_measured_s(r));
+    EXPECT_LE(median_abs(errors), 0.10);  // today 6.5%
+    EXPECT_LE(worst_abs(errors), 0.25);   // today 14.2%
+}
+
+TEST(ValidationA100, GeluSweepMeetsTargets) {
+    std::vector<double> errors;
     for (const auto& r : measured()["gelu"]["A100"]) {
         const double meas = r["elements"].get<double>() / r["gelements_per_s"].get<double>() / 1e9;
-        gelu.push_back((time_of(elementwise_op(OpKind::activation, r["elements"], 9, DType::bf16)) - meas) / meas);
+        errors.push_back((call_of(elementwise_op(OpKind::activation, r["elements"], 9, DType::bf16)) - meas) / meas);
     }
-    // Far from the issue's targets (docs/validation.md explains why); they must not get worse.
-    EXPECT_LE(median_abs(softmax), 0.53);
-    EXPECT_LE(median_abs(layernorm), 0.74);
-    EXPECT_LE(median_abs(gelu), 0.87);
+    EXPECT_LE(median_abs(errors), 0.10);  // today 2.5%
+    EXPECT_LE(worst_abs(errors), 0.25);   // today 18.8%
 }
 
-TEST(ValidationA100, Gpt3PrefillLayer) {
-    // GPT-3 175B, TP 4 (per-GPU shapes), batch 8 x 2048 tokens; all-reduces excluded.
-    const std::int64_t d = 12288, tokens = 8 * 2048, bh = 8 * 24, s = 2048, hd = 128;
-    const auto& lat = measured()["gpt3_layer_tp4"]["prefill"]["latency_s"];
+// GPT-3 175B, TP 4 (per-GPU shapes), batch 8; all-reduces excluded. Prefill: 2048 tokens; decode:
+// one token over a 3072-token KV cache.
+void check_gpt3_layer(const char* phase, double layer_bound, double per_op_median_bound) {
+    const bool prefill = std::string(phase) == "prefill";
+    const std::int64_t d = 12288, bh = 8 * 24, hd = 128;
+    const std::int64_t tokens = prefill ? 8 * 2048 : 8, q = prefill ? 2048 : 1, kv = prefill ? 2048 : 3072;
+    const auto& lat = measured()["gpt3_layer_tp4"][phase]["latency_s"];
     const std::vector<std::pair<const char*, fmsim::workloads::Op>> ops = {
         {"qkv_projection", gemm_op(1, tokens, 3 * d / 4, d, DType::bf16)},
-        {"q_times_kT", gemm_op(bh, s, s, hd, DType::bf16)},
-        {"attention_times_v", gemm_op(bh, s, hd, s, DType::bf16)},
+        {"q_times_kT", gemm_op(bh, q, kv, hd, DType::bf16)},
+        {"attention_times_v", gemm_op(bh, q, hd, kv, DType::bf16)},
         {"output_projection", gemm_op(1, tokens, d, d / 4, DType::bf16)},
         {"ffn_up", gemm_op(1, tokens, d, d, DType::bf16)},
         {"ffn_down", gemm_op(1, tokens, d, d, DType::bf16)},
-        {"softmax", rowwise_op(OpKind::softmax, bh * s, s, DType::bf16)},
+        {"softmax", rowwise_op(OpKind::softmax, bh * q, kv, DType::bf16)},
         {"layernorm_attention", rowwise_op(OpKind::layer_norm, tokens, d, DType::bf16)},
         {"layernorm_ffn", rowwise_op(OpKind::layer_norm, tokens, d, DType::bf16)},
         {"gelu", elementwise_op(OpKind::activation, tokens * d, 9, DType::bf16)},
@@ -88,11 +112,14 @@ TEST(ValidationA100, Gpt3PrefillLayer) {
     double meas_total = 0, sim_total = 0;
     std::vector<double> errors;
     for (const auto& [name, op] : ops) {
-        const double meas = lat[name].get<double>(), sim = time_of(op);
+        const double meas = lat[name].get<double>(), sim = call_of(op);
         meas_total += meas;
         sim_total += sim;
         errors.push_back((sim - meas) / meas);
     }
-    EXPECT_NEAR(sim_total / meas_total, 1.0, 0.03);
-    EXPECT_LE(median_abs(errors), 0.10);
+    EXPECT_NEAR(sim_total / meas_total, 1.0, layer_bound) << phase;
+    EXPECT_LE(median_abs(errors), per_op_median_bound) << phase;
 }
+
+TEST(ValidationA100, Gpt3LayerPrefill) { check_gpt3_layer("prefill", 0.04, 0.06); }  // today +2.9%, 5.0%
+TEST(ValidationA100, Gpt3LayerDecode) { check_gpt3_layer("decode", 0.03, 0.09); }    // today -2.0%, 7.9%

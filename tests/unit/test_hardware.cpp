@@ -6,6 +6,8 @@
 #include <fstream>
 
 #include "fmsim/hwmodels/hardware.hpp"
+#include "fmsim/hwmodels/mapping.hpp"
+#include "fmsim/hwmodels/runtime.hpp"
 #include "fmsim/workloads/errors.hpp"
 
 using namespace fmsim::hwmodels;
@@ -81,5 +83,47 @@ TEST(Hardware, UnknownPresetSuggestsTheNearest) {
         FAIL();
     } catch (const fmsim::UserError& e) {
         EXPECT_NE(std::string(e.what()).find("did you mean 'a100-sxm-80gb'?"), std::string::npos);
+    }
+}
+
+TEST(Runtime, PresetsLoadAndDispatchByOpClass) {
+    for (const auto& name : runtime_names()) EXPECT_NO_THROW(load_runtime(name)) << name;
+    const auto eager = load_runtime("pytorch-eager");
+    EXPECT_DOUBLE_EQ(eager.dispatch_s(gemm_op(1, 8, 8, 8, DType::bf16)), eager.dispatch_gemm_us * 1e-6);
+    EXPECT_DOUBLE_EQ(eager.dispatch_s(rowwise_op(fmsim::workloads::OpKind::softmax, 8, 8, DType::bf16)),
+                     eager.dispatch_other_us * 1e-6);
+    // Under CUDA graphs no op is dispatched by the host.
+    EXPECT_DOUBLE_EQ(load_runtime("cuda-graphs").dispatch_s(gemm_op(1, 8, 8, 8, DType::bf16)), 0);
+}
+
+TEST(Runtime, MultiPassSoftmaxReadsItsInputAgain) {
+    const auto& hw = load_hardware("a100-sxm-80gb");
+    const auto eager = load_runtime("pytorch-eager");  // one pass up to 1024 columns, 2.5 reads beyond
+    const auto narrow = rowwise_op(fmsim::workloads::OpKind::softmax, 4096, 1024, DType::bf16);
+    const auto wide = rowwise_op(fmsim::workloads::OpKind::softmax, 4096, 2048, DType::bf16);
+    auto dram = [&](const fmsim::workloads::Op& op) {
+        const auto p = plan_op(op, hw, eager);
+        return p.dram_bytes_per_tile * static_cast<double>(p.tiles);
+    };
+    EXPECT_DOUBLE_EQ(dram(narrow), 2.0 * 4096 * 1024 * 2);         // read + write
+    EXPECT_DOUBLE_EQ(dram(wide), (2.5 + 1.0) * 4096 * 2048 * 2);  // 2.5 reads + write
+}
+
+TEST(Runtime, BadPresetNamesFileAndKey) {
+    const std::string path = ::testing::TempDir() + "broken-runtime.json";
+    std::ofstream(path) << R"({"description": "x", "sources": {"a": "b"}, "dispatch_gemm_us": 1,
+                             "dispatch_other_us": 1, "sync_us": 1, "softmax": {"single_pass_max_col": 4}})";
+    try {
+        load_runtime(path);
+        ADD_FAILURE() << "no error";
+    } catch (const fmsim::ConfigError& e) {
+        EXPECT_NE(std::string(e.what()).find(path + ": /softmax/single_pass_max_col: unknown key"), std::string::npos)
+            << e.what();
+    }
+    try {
+        load_runtime("pytorch-eagr");
+        ADD_FAILURE() << "no error";
+    } catch (const fmsim::UserError& e) {
+        EXPECT_NE(std::string(e.what()).find("did you mean 'pytorch-eager'?"), std::string::npos) << e.what();
     }
 }

@@ -6,6 +6,7 @@
 #include <string>
 
 #include "fmsim/hwmodels/hardware.hpp"
+#include "fmsim/hwmodels/runtime.hpp"
 #include "fmsim/workloads/op.hpp"
 
 namespace fmsim::hwmodels {
@@ -31,12 +32,10 @@ struct TileProgram {
     double core_sram_bytes_per_tile = 0;      // per-core on-chip traffic (writes in + reads out; estimate, mapping.cpp)
 };
 
-// Calibration constants of the mapper; each one's source is in mapping.cpp.
-struct MappingOptions {
-    bool cuda_graphs = false;  // launches replayed from a CUDA graph: most launch overhead removed
-};
-
-TileProgram plan_op(const workloads::Op& op, const HardwareSpec& hw);
+// The runtime picks the library's kernel algorithm where it changes the bytes moved (multi-pass
+// softmax and norms); the mapper's own constants and their sources are in mapping.cpp.
+// Without a runtime, every row-wise kernel is one pass.
+TileProgram plan_op(const workloads::Op& op, const HardwareSpec& hw, const RuntimeSpec& rt = RuntimeSpec{});
 
 // Single-kernel requests (`fmsim kernel`), described as ops.
 workloads::Op gemm_op(std::int64_t batch, std::int64_t m, std::int64_t n, std::int64_t k, DType dtype);

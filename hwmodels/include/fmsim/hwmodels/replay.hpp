@@ -27,17 +27,23 @@ struct KernelTiming {
     EnergyBreakdown energy;      // the plan's actions x the device's costs + static power x time_s
 };
 
-// Simulates one kernel on `hw`.
+// Simulates one kernel on `hw`: its launch and its execution, on an idle device.
 KernelTiming simulate_kernel(const TileProgram& plan, const HardwareSpec& hw);
+
+// One op called on its own and waited for, as a benchmark loop times it (`time()` around the call
+// and a synchronize): the host's dispatch, the kernel's launch and execution, the wake-up.
+double isolated_call_s(const workloads::Op& op, const KernelTiming& k, const RuntimeSpec& rt);
 
 struct OpTiming {
     workloads::OpId op = 0;
-    double start_s = 0;
+    double start_s = 0;   // the kernel's start on the device
+    // timing.time_s is the op's share of the timeline: from the previous kernel's end to its own
+    // (an idle device waiting on the host is charged to the op it waits for).
     KernelTiming timing;
 };
 
 struct Timeline {
-    double total_s = 0;
+    double total_s = 0;  // the last kernel's end plus the host's wake-up (RuntimeSpec::sync_us)
     std::vector<OpTiming> ops;
     std::int64_t simulated = 0;  // distinct kernels simulated
     std::int64_t reused = 0;     // ops whose identical twin had been simulated already
@@ -55,9 +61,12 @@ private:
     std::map<std::string, KernelTiming> entries_;
 };
 
-// Runs the graph's ops one after another in dependency order (one stream), reusing the simulated
-// time of identical kernels (same tile program on the same device): equal to a full replay.
-// Without a cache every op is simulated, for checking that reuse changes nothing.
-Timeline replay_graph(const workloads::OpGraph& graph, const HardwareSpec& hw, KernelCache* cache);
+// Runs the graph's ops one after another in dependency order (one stream) as `rt` drives them:
+// the host dispatches and launches each kernel while the device runs the earlier ones, so a
+// kernel starts when both the device and its launch are ready (docs/hardware-model.md,
+// "Runtime"). Identical kernels (same tile program on the same device) reuse their simulated
+// time: equal to a full replay. Without a cache every op is simulated, for checking that.
+Timeline replay_graph(const workloads::OpGraph& graph, const HardwareSpec& hw, const RuntimeSpec& rt,
+                      KernelCache* cache);
 
 }  // namespace fmsim::hwmodels

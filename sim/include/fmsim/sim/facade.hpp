@@ -7,6 +7,7 @@
 #include <string>
 
 #include "fmsim/hwmodels/energy.hpp"
+#include "fmsim/hwmodels/runtime.hpp"
 #include "fmsim/workloads/model.hpp"
 #include "fmsim/workloads/summary.hpp"
 
@@ -30,6 +31,7 @@ GraphResult describe_graph(const GraphQuery& query);
 // A workload replayed on one device (docs/hardware-model.md). First version: latency only.
 struct ReplayResult {
     std::string hardware;
+    std::string runtime;                 // the software stack (configs/runtime/)
     double latency_s = 0;                // all stages x their repeats
     std::optional<double> ttft_s;        // generation: the prefill stage
     std::optional<double> tpot_s;        // generation: mean decode step
@@ -53,7 +55,9 @@ struct ReplayResult {
     double energy_per_sample_j = 0;             // per sequence or image of the batch
 };
 // Replays a built workload; its summary (computed once, by describe_graph) gives the memory peak.
-ReplayResult replay_workload(const GraphResult& g, const std::string& hardware);
+// `runtime`: a preset in configs/runtime/ or a path to one.
+ReplayResult replay_workload(const GraphResult& g, const std::string& hardware,
+                             const std::string& runtime = hwmodels::kDefaultRuntime);
 // Peak device memory of a workload (see ReplayResult).
 double memory_peak_bytes(const workloads::GraphSummary& s);
 std::string replay_text(const ReplayResult& r);

@@ -12,6 +12,7 @@ struct Scenario {
     std::string name;
     std::string description;
     std::string hardware;  // preset name or path; empty = workload only
+    std::string runtime;   // software stack preset name or path (configs/runtime/)
     GraphQuery query;
 };
 

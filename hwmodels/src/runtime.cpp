@@ -1,0 +1,125 @@
+#include "fmsim/hwmodels/runtime.hpp"
+
+#include <algorithm>
+#include <filesystem>
+#include <fstream>
+#include <tuple>
+
+#include "fmsim/workloads/errors.hpp"
+#include "fmsim/workloads/schema.hpp"
+
+namespace fmsim::hwmodels {
+
+using workloads::ConfigContext;
+using workloads::json;
+using workloads::Schema;
+
+namespace {
+
+const Schema<RowKernelSpec>& row_kernel_schema() {
+    static const auto s =
+        Schema<RowKernelSpec>("runtime.softmax / runtime.norm",
+                              "The library's row-wise kernel: one pass while a row fits its on-chip algorithm, "
+                              "several reads of the input beyond.")
+            .integer("single_pass_max_cols", &RowKernelSpec::single_pass_max_cols, 0, "elements",
+                     "Widest row read once; 0 = every width.", 0)
+            .number("multi_pass_reads", &RowKernelSpec::multi_pass_reads, 1.0, "reads",
+                    "Reads of the input per call for wider rows (the output is written once).", 1);
+    return s;
+}
+
+const Schema<RuntimeSpec>& runtime_schema() {
+    static const auto s = [] {
+        Schema<RuntimeSpec> s("runtime", "A software stack (configs/runtime/NAME.json): what the host costs per "
+                                         "kernel and which kernel algorithms its libraries pick. Every value "
+                                         "carries its source in `sources`.");
+        s.string("description", &RuntimeSpec::description, std::nullopt, "One line: what the stack is.")
+            .custom("sources", "object field -> text", "required", "Where each value comes from.",
+                    [](RuntimeSpec& r, const json& j, const ConfigContext& at) {
+                        if (!j.is_object() || j.empty())
+                            at.fail("expected an object from field to source, got " + workloads::json_type_name(j));
+                        for (auto it = j.begin(); it != j.end(); ++it) {
+                            if (!it.value().is_string())
+                                at.at(it.key()).fail("expected a string, got " + workloads::json_type_name(it.value()));
+                            r.sources[it.key()] = it.value().get<std::string>();
+                        }
+                    },
+                    nullptr)
+            .number("dispatch_gemm_us", &RuntimeSpec::dispatch_gemm_us, std::nullopt, "us",
+                    "Host time of one GEMM or convolution call before the driver launches its kernel (framework "
+                    "dispatch, BLAS algorithm selection).")
+            .number("dispatch_other_us", &RuntimeSpec::dispatch_other_us, std::nullopt, "us",
+                    "Host time of any other op call before its launch.")
+            .number("sync_us", &RuntimeSpec::sync_us, std::nullopt, "us",
+                    "Host wake-up after the device finishes: paid by a synchronising call and at the end of "
+                    "each stage (a decode step returns its token to the host).")
+            .boolean("cuda_graphs", &RuntimeSpec::cuda_graphs, false,
+                     "Kernels are replayed from a captured graph: no dispatch or driver launch per kernel.")
+            .number("graph_launch_us", &RuntimeSpec::graph_launch_us, 0.0, "us",
+                    "Host cost of launching one captured graph (one per stage); with cuda_graphs only.")
+            .number("graph_kernel_gap_us", &RuntimeSpec::graph_kernel_gap_us, 0.0, "us",
+                    "Device-side gap between consecutive kernels of a graph; with cuda_graphs only.")
+            ;
+        for (auto [key, member, what] : {std::tuple{"softmax", &RuntimeSpec::softmax, "The softmax kernel."},
+                                         std::tuple{"norm", &RuntimeSpec::norm, "The LayerNorm/RMSNorm kernel."}})
+            s.custom(key, "object (runtime.softmax / runtime.norm)", "{} (one pass)", what,
+                     [member](RuntimeSpec& r, const json& j, const ConfigContext& at) {
+                         if (!j.is_object()) at.fail("expected an object, got " + workloads::json_type_name(j));
+                         r.*member = row_kernel_schema().parse(j, at);
+                     },
+                     [member](RuntimeSpec& r) { r.*member = RowKernelSpec{}; });
+        return s;
+    }();
+    return s;
+}
+
+std::filesystem::path runtime_dir() { return workloads::config_dir() / "runtime"; }
+
+}  // namespace
+
+double RuntimeSpec::dispatch_s(const workloads::Op& op) const {
+    if (cuda_graphs) return 0;
+    const bool gemm = op.kind == workloads::OpKind::matmul || op.kind == workloads::OpKind::batched_matmul ||
+                      std::holds_alternative<workloads::ConvDims>(op.dims);
+    return (gemm ? dispatch_gemm_us : dispatch_other_us) * 1e-6;
+}
+
+std::vector<std::string> runtime_names() {
+    std::vector<std::string> names;
+    if (!std::filesystem::is_directory(runtime_dir())) return names;
+    for (const auto& e : std::filesystem::directory_iterator(runtime_dir()))
+        if (e.path().extension() == ".json") names.push_back(e.path().stem().string());
+    std::sort(names.begin(), names.end());
+    return names;
+}
+
+RuntimeSpec load_runtime(const std::string& name_or_path) {
+    std::filesystem::path path = name_or_path;
+    if (name_or_path.find('/') == std::string::npos && path.extension() != ".json") {
+        path = runtime_dir() / (name_or_path + ".json");
+        if (!std::filesystem::exists(path)) {
+            const auto names = runtime_names();
+            const std::string hint = workloads::did_you_mean(name_or_path, names);
+            throw UserError("unknown runtime '" + name_or_path + "'" +
+                                       (hint.empty() ? "" : " (did you mean '" + hint + "'?)") +
+                                       "; presets: " + workloads::schema_detail::list_text(names));
+        }
+    }
+    std::ifstream in(path);
+    if (!in) throw ConfigError(path.string(), "", "cannot open the file");
+    json j;
+    try {
+        j = json::parse(in);
+    } catch (const json::parse_error& e) {
+        throw ConfigError(path.string(), "", std::string("invalid JSON: ") + e.what());
+    }
+    RuntimeSpec r = runtime_schema().parse(j, ConfigContext{path.string(), ""});
+    r.name = path.stem().string();
+    return r;
+}
+
+std::vector<workloads::SchemaDoc> runtime_schema_docs() {
+    return {runtime_schema().doc(), row_kernel_schema().doc()};
+}
+
+}  // namespace fmsim::hwmodels
