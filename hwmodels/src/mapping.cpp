@@ -129,6 +129,7 @@ TileProgram plan_gemm(const GemmDims& g, DType a_type, DType b_type, DType out_t
                 best.dram_bytes_per_tile = dram / static_cast<double>(tiles);
                 best.l2_bytes_per_tile = l2_traffic / static_cast<double>(tiles);
                 best.kernels = split > 1 ? 2 : 1;
+                best.workspace_bytes = split > 1 ? static_cast<double>(split * g.batch * g.m * g.n * 4) : 0;
                 best.matrix_dtype = math_path;
                 best.matrix_flops_per_tile = tile_flops;
                 // Split-K: the reduction kernel adds the fp32 partials on the vector unit.

@@ -1,5 +1,7 @@
 #include "fmsim/sim/facade.hpp"
 
+#include "fmsim/workloads/memory.hpp"
+
 #include <nlohmann/json.hpp>
 
 #include <algorithm>
@@ -56,9 +58,7 @@ ReplayResult replay_workload(const GraphResult& g, const std::string& hardware, 
     ReplayResult r;
     r.hardware = hw.name;
     r.runtime = rt.name;
-    r.memory_peak_bytes = memory_peak_bytes(g.summary);
     r.memory_capacity_bytes = hw.memory.capacity_gb * 1e9;
-    r.fits = r.memory_peak_bytes <= r.memory_capacity_bytes;
     hwmodels::KernelCache cache;
     std::map<std::string, double> by_op;
     double decode_total = 0;
@@ -66,6 +66,18 @@ ReplayResult replay_workload(const GraphResult& g, const std::string& hardware, 
     for (const Stage& st : w.stages) {
         const auto tl = hwmodels::replay_graph(*st.graph, hw, rt, &cache);
         const double rep = static_cast<double>(st.repeat);
+        const auto live = workloads::live_activation_bytes_by_op(*st.graph);
+        for (const auto& o : tl.ops) {
+            MemoryPoint m;
+            m.time_s = r.latency_s + o.start_s;
+            m.weights_bytes = static_cast<double>(g.summary.weight_bytes);
+            m.kv_cache_bytes = static_cast<double>(st.kv_cache_bytes);
+            m.activation_bytes = static_cast<double>(live[o.op]);
+            m.workspace_bytes = o.timing.plan.workspace_bytes;
+            m.training_state_bytes = static_cast<double>(st.gradient_bytes + st.optimizer_state_bytes);
+            r.memory_timeline.push_back(m);
+            if (m.total_bytes() > r.memory_at_peak.total_bytes()) r.memory_at_peak = m;
+        }
         r.latency_s += tl.total_s * rep;
         r.kernels_simulated += tl.simulated;
         r.kernels_reused += tl.reused;
@@ -82,6 +94,8 @@ ReplayResult replay_workload(const GraphResult& g, const std::string& hardware, 
             ++decode_steps;
         }
     }
+    r.memory_peak_bytes = r.memory_at_peak.total_bytes();
+    r.fits = r.memory_peak_bytes <= r.memory_capacity_bytes;
     if (w.run.phase == RunPhase::generate && r.ttft_s && decode_steps > 0) r.tpot_s = decode_total / decode_steps;
     r.energy_j = r.energy.total_j();
     const double batch = static_cast<double>(w.run.batch);
@@ -122,6 +136,13 @@ std::string replay_text(const ReplayResult& r) {
         std::snprintf(buf, sizeof buf, "%.2f GB\n", (r.memory_peak_bytes - r.memory_capacity_bytes) / 1e9);
         os << buf;
     }
+    const auto& m = r.memory_at_peak;
+    std::snprintf(buf, sizeof buf,
+                  "  %-18sweights %.2f, KV cache %.2f, activations %.2f, workspace %.3f, training state %.2f GB "
+                  "at %.3f ms\n",
+                  "memory at peak", m.weights_bytes / 1e9, m.kv_cache_bytes / 1e9, m.activation_bytes / 1e9,
+                  m.workspace_bytes / 1e9, m.training_state_bytes / 1e9, m.time_s * 1e3);
+    os << buf;
     std::snprintf(buf, sizeof buf, "  %-18s%lld simulated, %lld reused\n", "kernels",
                   static_cast<long long>(r.kernels_simulated), static_cast<long long>(r.kernels_reused));
     os << buf;
@@ -156,6 +177,18 @@ std::string replay_text(const ReplayResult& r) {
     return os.str();
 }
 
+namespace {
+nlohmann::ordered_json memory_point_json(const MemoryPoint& m) {
+    return {{"time_s", m.time_s},
+            {"weights_bytes", m.weights_bytes},
+            {"kv_cache_bytes", m.kv_cache_bytes},
+            {"activation_bytes", m.activation_bytes},
+            {"workspace_bytes", m.workspace_bytes},
+            {"training_state_bytes", m.training_state_bytes},
+            {"total_bytes", m.total_bytes()}};
+}
+}  // namespace
+
 std::string replay_json(const ReplayResult& r) {
     auto opt = [](const std::optional<double>& v) { return v ? nlohmann::json(*v) : nlohmann::json(nullptr); };
     nlohmann::ordered_json groups = nlohmann::ordered_json::object();
@@ -163,6 +196,8 @@ std::string replay_json(const ReplayResult& r) {
         const auto i = static_cast<std::size_t>(g);
         groups[std::string(to_string(g))] = {{"time_s", r.group_time_s[i]}, {"energy_j", r.group_energy_j[i]}};
     }
+    nlohmann::ordered_json timeline = nlohmann::ordered_json::array();
+    for (const auto& m : downsample_memory(r.memory_timeline, 200)) timeline.push_back(memory_point_json(m));
     const nlohmann::ordered_json j{{"hardware", r.hardware},
                                    {"runtime", r.runtime},
                                    {"latency_s", r.latency_s},
@@ -176,8 +211,39 @@ std::string replay_json(const ReplayResult& r) {
                                    {"energy_per_sample_j", r.energy_per_sample_j},
                                    {"groups", groups},
                                    {"kernels_simulated", r.kernels_simulated},
-                                   {"kernels_reused", r.kernels_reused}};
+                                   {"kernels_reused", r.kernels_reused},
+                                   {"memory_at_peak", memory_point_json(r.memory_at_peak)},
+                                   {"memory_timeline", timeline}};
     return j.dump(2);
+}
+
+std::vector<MemoryPoint> downsample_memory(const std::vector<MemoryPoint>& timeline, std::size_t points) {
+    if (timeline.size() <= points || points == 0) return timeline;
+    const double end = timeline.back().time_s;
+    std::vector<MemoryPoint> out;
+    std::size_t bucket = 0;
+    for (const auto& p : timeline) {
+        const auto b = std::min(points - 1, static_cast<std::size_t>(end > 0 ? p.time_s / end * static_cast<double>(points) : 0));
+        if (out.empty() || b != bucket) {
+            out.push_back(p);
+            bucket = b;
+        } else if (p.total_bytes() > out.back().total_bytes()) {
+            out.back() = p;
+        }
+    }
+    return out;
+}
+
+std::string memory_csv(const ReplayResult& r) {
+    std::ostringstream os;
+    os << "time_s,weights_bytes,kv_cache_bytes,activation_bytes,workspace_bytes,training_state_bytes,total_bytes\n";
+    char buf[256];
+    for (const auto& m : r.memory_timeline) {
+        std::snprintf(buf, sizeof buf, "%.9g,%.0f,%.0f,%.0f,%.0f,%.0f,%.0f\n", m.time_s, m.weights_bytes,
+                      m.kv_cache_bytes, m.activation_bytes, m.workspace_bytes, m.training_state_bytes, m.total_bytes());
+        os << buf;
+    }
+    return os.str();
 }
 
 namespace {

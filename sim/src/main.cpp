@@ -77,9 +77,12 @@ void write_file(const std::string& path, const std::string& text) {
 // The workload summary and, with a device, its replay: text, or one JSON object whose "replay"
 // key holds the replay.
 void print_graph(const sim::GraphResult& r, bool as_json, const std::string& dot, const std::string& export_json,
-                 const std::string& hardware = "", const std::string& runtime = hwmodels::kDefaultRuntime) {
+                 const std::string& hardware = "", const std::string& runtime = hwmodels::kDefaultRuntime,
+                 const std::string& memory_csv = "") {
+    if (!memory_csv.empty() && hardware.empty()) throw UserError("--memory-csv needs a device: give --hardware");
     const std::optional<sim::ReplayResult> replay =
         hardware.empty() ? std::nullopt : std::optional(sim::replay_workload(r, hardware, runtime));
+    if (replay && !memory_csv.empty()) write_file(memory_csv, sim::memory_csv(*replay));
     if (as_json) {
         auto j = nlohmann::ordered_json::parse(summary_json(r.workload, r.summary));
         if (replay) j["replay"] = nlohmann::ordered_json::parse(sim::replay_json(*replay));
@@ -118,12 +121,15 @@ int main(int argc, char** argv) {
     std::string graph_runtime = hwmodels::kDefaultRuntime;
     graph->add_option("--runtime", graph_runtime, "software stack driving the device (fmsim runtime list)")
         ->capture_default_str();
+    std::string memory_csv;
+    graph->add_option("--memory-csv", memory_csv, "with --hardware: write the device memory timeline, one row per op");
 
     auto* run = app.add_subcommand("run", "run a scenario file");
     std::string scenario_path;
     bool run_json = false;
     run->add_option("SCENARIO", scenario_path, "scenario JSON file")->required();
     run->add_flag("--json", run_json, "print one JSON object instead of text");
+    run->add_option("--memory-csv", memory_csv, "write the device memory timeline, one row per op");
 
     auto* models = app.add_subcommand("models", "list the model zoo");
 
@@ -191,12 +197,12 @@ int main(int argc, char** argv) {
     try {
         if (*graph) {
             print_graph(sim::describe_graph(make_query(model, flags)), as_json, dot, export_json, graph_hardware,
-                        graph_runtime);
+                        graph_runtime, memory_csv);
         } else if (*run) {
             const auto sc = sim::load_scenario(scenario_path);
             if (!run_json)
                 std::cout << "scenario " << sc.name << (sc.description.empty() ? "" : ": " + sc.description) << "\n\n";
-            print_graph(sim::describe_graph(sc.query), run_json, "", "", sc.hardware, sc.runtime);
+            print_graph(sim::describe_graph(sc.query), run_json, "", "", sc.hardware, sc.runtime, memory_csv);
         } else if (*models) {
             for (const auto& name : zoo_names()) {
                 const auto m = load_model(name);

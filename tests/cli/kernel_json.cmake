@@ -19,3 +19,11 @@ execute_process(COMMAND ${FMSIM} kernel gemm --m 0 --n 1 --k 1 --hardware a100-s
 if(NOT rc EQUAL 2)
   message(FATAL_ERROR "a zero dimension should exit with 2, got ${rc}")
 endif()
+# With --runtime, the synchronous call adds the host's dispatch and wake-up to the kernel.
+execute_process(COMMAND ${FMSIM} kernel softmax --rows 4096 --cols 32 --hardware a100-sxm-80gb --runtime pytorch-eager
+                --json OUTPUT_VARIABLE out RESULT_VARIABLE rc)
+string(JSON call GET "${out}" call_s)
+string(JSON time GET "${out}" time_s)
+if(NOT rc EQUAL 0 OR NOT call GREATER time)
+  message(FATAL_ERROR "expected call_s > time_s under pytorch-eager: ${out}")
+endif()

@@ -73,6 +73,9 @@ TEST(DeviceSc, SkinnyGemmUsesSplitK) {
     EXPECT_NE(plan.mapping.find("split-k 1"), 0u);
     EXPECT_EQ(plan.mapping.find("split-k 1 "), std::string::npos);
     EXPECT_GT(plan.kernels, 1);
+    // Its fp32 partials are the kernel's workspace: split x M x N x 4 bytes.
+    const auto split = std::stoll(plan.mapping.substr(plan.mapping.find("split-k ") + 8));
+    EXPECT_DOUBLE_EQ(plan.workspace_bytes, static_cast<double>(split * 64 * 1024 * 4));
 }
 
 TEST(DeviceSc, ReplayReuseEqualsFullReplay) {
@@ -185,4 +188,40 @@ TEST(DeviceSc, EagerDecodeIsHostBoundAndCudaGraphsRemoveIt) {
     double graph_step = graphs.graph_launch_us * 1e-6 + graphs.sync_us * 1e-6;
     for (const auto& o : c.ops) graph_step += o.timing.launch_s;
     EXPECT_GT(c.total_s, graph_step);
+}
+
+TEST(DeviceSc, MemoryTimelineFollowsLifetimesAndGivesThePeak) {
+    fmsim::workloads::RunSpec run;
+    run.phase = fmsim::workloads::RunPhase::generate;
+    run.batch = 4;
+    run.input_len = 256;
+    run.output_len = 5;
+    const auto w = fmsim::workloads::load_model("gpt2")->build(run);
+    const auto summary = fmsim::workloads::summarize(w);
+    const auto r = replay(w, "a100-sxm-80gb");
+    std::size_t ops = 0;
+    for (const auto& st : w.stages) ops += st.graph->op_count();
+    ASSERT_EQ(r.memory_timeline.size(), ops);  // one point per op (GPT-2 has no collectives)
+    double peak = 0, peak_activations = 0, last_time = -1, last_kv = 0;
+    for (const auto& m : r.memory_timeline) {
+        EXPECT_GE(m.time_s, last_time);
+        EXPECT_GE(m.kv_cache_bytes, last_kv);  // the cache only grows during generation
+        EXPECT_DOUBLE_EQ(m.weights_bytes, static_cast<double>(summary.weight_bytes));
+        last_time = m.time_s;
+        last_kv = m.kv_cache_bytes;
+        peak = std::max(peak, m.total_bytes());
+        peak_activations = std::max(peak_activations, m.activation_bytes);
+    }
+    EXPECT_DOUBLE_EQ(r.memory_peak_bytes, peak);
+    EXPECT_DOUBLE_EQ(r.memory_at_peak.total_bytes(), peak);
+    // The activations alive at their peak are the summary's peak live activations.
+    EXPECT_DOUBLE_EQ(peak_activations, static_cast<double>(summary.activation_bytes));
+    // KV cache at the end: 4 sequences x (256 + 4) tokens x 12 layers x K and V x 768 x 2 bytes.
+    EXPECT_DOUBLE_EQ(last_kv, 4.0 * 260 * 12 * 2 * 768 * 2);
+    // Downsampled for the JSON report: at most 200 points, the peak kept.
+    const auto few = fmsim::sim::downsample_memory(r.memory_timeline, 200);
+    EXPECT_LE(few.size(), 200u);
+    double few_peak = 0;
+    for (const auto& m : few) few_peak = std::max(few_peak, m.total_bytes());
+    EXPECT_DOUBLE_EQ(few_peak, peak);
 }

@@ -22,6 +22,7 @@ struct TileProgram {
     double dram_bytes_per_tile = 0;           // off-chip traffic of one tile (after L2 reuse)
     double l2_bytes_per_tile = 0;             // chip-level on-chip traffic of one tile
     std::int64_t kernels = 1;                 // launches (split-K adds a reduction kernel)
+    double workspace_bytes = 0;               // scratch the kernel holds while it runs (split-K's fp32 partials)
     double flops = 0;                         // useful FLOPs (the op's)
     double bytes = 0;                         // useful bytes (the op's reads + writes)
     // Action counts for the energy model (energy.hpp): work executed, padding included.

@@ -28,7 +28,16 @@ struct GraphResult {
 
 GraphResult describe_graph(const GraphQuery& query);
 
-// A workload replayed on one device (docs/hardware-model.md). First version: latency only.
+struct MemoryPoint {
+    double time_s = 0;  // when the op starts
+    double weights_bytes = 0, kv_cache_bytes = 0, activation_bytes = 0, workspace_bytes = 0;
+    double training_state_bytes = 0;  // gradients + optimizer states
+    double total_bytes() const {
+        return weights_bytes + kv_cache_bytes + activation_bytes + workspace_bytes + training_state_bytes;
+    }
+};
+
+// A workload replayed on one device (docs/hardware-model.md).
 struct ReplayResult {
     std::string hardware;
     std::string runtime;                 // the software stack (configs/runtime/)
@@ -38,8 +47,12 @@ struct ReplayResult {
     std::array<double, 7> group_time_s{};  // by workloads::ModuleGroup
     std::vector<std::pair<std::string, double>> top_ops;  // op kind + name -> time, longest first
     std::int64_t kernels_simulated = 0, kernels_reused = 0;
-    // Memory at its peak: weights + KV cache + live activations (+ gradients and optimizer states
-    // in training), against the device's capacity. Not yet a timeline (issue 3).
+    // Device memory over time, one point per op as it runs (the first repeat of each stage):
+    // weights, the KV cache the stage ends with, the activations alive (producer through last
+    // consumer), the kernel's workspace, gradients and optimizer states (training). Its peak is
+    // checked against the device's capacity.
+    std::vector<MemoryPoint> memory_timeline;
+    MemoryPoint memory_at_peak;
     double memory_peak_bytes = 0;
     double memory_capacity_bytes = 0;
     bool fits = true;
@@ -64,6 +77,10 @@ std::string replay_text(const ReplayResult& r);
 // The replay as the "replay" object of `fmsim graph --json --hardware` (docs/cli.md); keys that do
 // not apply (TTFT outside generation) are null.
 std::string replay_json(const ReplayResult& r);
+// At most `points` points of the timeline: each of that many equal time buckets keeps its highest point.
+std::vector<MemoryPoint> downsample_memory(const std::vector<MemoryPoint>& timeline, std::size_t points);
+// The whole timeline as CSV (time_s, weights, kv_cache, activations, workspace, training_state, total; bytes).
+std::string memory_csv(const ReplayResult& r);
 
 // Precision from one dtype name for every class, or from per-class names; unset classes default
 // as docs/config-reference.md says (kv_cache and math follow activations).

@@ -1,0 +1,33 @@
+#include "fmsim/workloads/memory.hpp"
+
+#include <algorithm>
+
+namespace fmsim::workloads {
+
+std::vector<std::int64_t> live_activation_bytes_by_op(const OpGraph& g) {
+    const std::size_t n_ops = g.op_count();
+    std::vector<std::int64_t> last_use(g.value_count(), -1);
+    for (OpId i = 0; i < n_ops; ++i)
+        for (ValueId v : g.op(i).inputs) last_use[v] = std::max<std::int64_t>(last_use[v], static_cast<std::int64_t>(i));
+    std::vector<std::int64_t> born_at(n_ops, 0), freed_after(n_ops, 0);
+    std::int64_t live = 0;
+    for (ValueId v = 0; v < g.value_count(); ++v) {
+        const Value& val = g.value(v);
+        if (val.tensor.cls != TensorClass::activation) continue;
+        const std::int64_t bytes = val.tensor.bytes();
+        const std::int64_t born = val.producer ? static_cast<std::int64_t>(*val.producer) : -1;
+        if (born < 0) live += bytes;
+        else born_at[static_cast<std::size_t>(born)] += bytes;
+        const std::int64_t end = std::max(last_use[v], born);
+        if (end >= 0) freed_after[static_cast<std::size_t>(end)] += bytes;
+    }
+    std::vector<std::int64_t> out(n_ops);
+    for (std::size_t i = 0; i < n_ops; ++i) {
+        live += born_at[i];
+        out[i] = live;
+        live -= freed_after[i];
+    }
+    return out;
+}
+
+}  // namespace fmsim::workloads
