@@ -65,8 +65,8 @@ if measured_path.exists():
     harness = {"gemm": "pytorch-eager", "softmax": "pytorch-eager", "layernorm": "pytorch-compile",
                "gelu": "pytorch-compile"}
 
-    def kernel(*args):
-        out = subprocess.run([fmsim, "kernel", *args, "--hardware", "a100-sxm-80gb", "--runtime", harness[args[0]],
+    def kernel(*args, hardware="a100-sxm-80gb"):
+        out = subprocess.run([fmsim, "kernel", *args, "--hardware", hardware, "--runtime", harness[args[0]],
                               "--json"], check=True, capture_output=True, text=True).stdout
         return json.loads(out)["call_s"]
 
@@ -135,3 +135,26 @@ if measured_path.exists():
         print(f"| {phase} | **layer without all-reduce** | {measured_total * 1e6:.1f} | {sim_total * 1e6:.1f} | "
               f"{(sim_total - measured_total) / measured_total * 100:+.1f}% (per-op median abs "
               f"{statistics.median(errs) * 100:.1f}%) |")
+
+    # ---- The same sweeps on the MI210 preset: a device nothing was calibrated on ----
+    rows, errors = [], {}
+    mi = "mi210"
+    for r in measured["matmul"]["MI210"]:
+        record("GEMM", f"M={r['M']} N={r['N']} K={r['K']}", r["latency_ms"] / 1e3,
+               kernel("gemm", "--m", str(r["M"]), "--n", str(r["N"]), "--k", str(r["K"]), hardware=mi))
+    for sweep, sub in (("softmax", "softmax"), ("layernorm", "layernorm")):
+        for r in measured[sweep]["MI210"]:
+            record(sweep, f"{r['M']}x{r['N']}", r["M"] * r["N"] / r["gelements_per_s"] / 1e9,
+                   kernel(sub, "--rows", str(r["M"]), "--cols", str(r["N"]), hardware=mi))
+    for r in measured["gelu"]["MI210"]:
+        record("GELU", f"{r['elements']} elements", r["elements"] / r["gelements_per_s"] / 1e9,
+               kernel("gelu", "--elements", str(r["elements"]), hardware=mi))
+    print("\n## MI210 kernels vs LLMCompass measurements (not calibrated on)\n")
+    print("| sweep | cases | median abs error | worst |")
+    print("|---|---|---|---|")
+    for sweep, es in errors.items():
+        worst = max(es, key=abs)
+        print(f"| {sweep} | {len(es)} | {statistics.median(abs(e) for e in es) * 100:.1f}% | {worst * 100:+.1f}% |")
+    print("\n| sweep | case | measured (us) | fmsim (us) | error |")
+    print("|---|---|---|---|---|")
+    print("\n".join(rows))

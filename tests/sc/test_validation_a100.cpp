@@ -123,3 +123,34 @@ void check_gpt3_layer(const char* phase, double layer_bound, double per_op_media
 
 TEST(ValidationA100, Gpt3LayerPrefill) { check_gpt3_layer("prefill", 0.04, 0.06); }  // today +2.9%, 5.0%
 TEST(ValidationA100, Gpt3LayerDecode) { check_gpt3_layer("decode", 0.03, 0.09); }    // today -2.0%, 7.9%
+
+// The MI210 preset, calibrated on nothing here, against the same scripts' MI210 measurements: far
+// from the targets (docs/validation.md says why); the errors must not grow.
+TEST(ValidationMi210, SweepsDoNotRegress) {
+    static const HardwareSpec mi210 = load_hardware("mi210");
+    static const RuntimeSpec eager = load_runtime("pytorch-eager"), compiled = load_runtime("pytorch-compile");
+    auto call = [&](const fmsim::workloads::Op& op, bool compiled_call) {
+        const RuntimeSpec& rt = compiled_call ? compiled : eager;
+        return isolated_call_s(op, simulate_kernel(plan_op(op, mi210, rt), mi210), rt);
+    };
+    std::vector<double> gemm, softmax, layernorm, gelu;
+    for (const auto& r : measured()["matmul"]["MI210"]) {
+        const double meas = r["latency_ms"].get<double>() / 1e3;
+        gemm.push_back((call(gemm_op(1, r["M"], r["N"], r["K"], DType::bf16), false) - meas) / meas);
+    }
+    for (const auto& r : measured()["softmax"]["MI210"])
+        softmax.push_back((call(rowwise_op(OpKind::softmax, r["M"], r["N"], DType::bf16), false) - rowwise_measured_s(r)) /
+                          rowwise_measured_s(r));
+    for (const auto& r : measured()["layernorm"]["MI210"])
+        layernorm.push_back(
+            (call(rowwise_op(OpKind::layer_norm, r["M"], r["N"], DType::bf16), true) - rowwise_measured_s(r)) /
+            rowwise_measured_s(r));
+    for (const auto& r : measured()["gelu"]["MI210"]) {
+        const double meas = r["elements"].get<double>() / r["gelements_per_s"].get<double>() / 1e9;
+        gelu.push_back((call(elementwise_op(OpKind::activation, r["elements"], 9, DType::bf16), true) - meas) / meas);
+    }
+    EXPECT_LE(median_abs(gemm), 0.335);       // today 33.0%
+    EXPECT_LE(median_abs(softmax), 0.52);     // today 51.6%
+    EXPECT_LE(median_abs(layernorm), 0.275);  // today 27.0%
+    EXPECT_LE(median_abs(gelu), 0.94);        // today 93.6%
+}
