@@ -79,7 +79,19 @@ EnergyBreakdown energy_of(const ActionCounts& c, const EnergyCosts& e, double ti
 }
 
 EnergyBreakdown kernel_energy(const TileProgram& p, const EnergyCosts& e, double time_s) {
-    return energy_of(count_actions(p), e, time_s);
+    EnergyBreakdown b = energy_of(count_actions(p), e, time_s);
+    // The board's power limiter holds average power at or under TDP by lowering clock and voltage;
+    // the sustained clock already reflects that throttling, so counted energy above TDP x time
+    // means the per-action figures (taken at other operating points) overstate it: the dynamic
+    // parts are scaled down together to the limit.
+    const double limit_j = e.power_limit_w * time_s;
+    if (e.power_limit_w > 0 && b.total_j() > limit_j && b.dynamic_j() > 0) {
+        const double f = std::max(0.0, limit_j - b.static_j) / b.dynamic_j();
+        const double static_j = b.static_j;
+        b = b.scaled(f);
+        b.static_j = static_j;
+    }
+    return b;
 }
 
 // ---- Technology tables -------------------------------------------------------------------------
@@ -332,6 +344,7 @@ EnergyCosts resolve_energy_costs(HardwareSpec& hw, const TechTable& table) {
     if (const auto* core = hw.core_level()) e.core_sram_pj_per_byte = core->energy_pj_per_byte;
     if (const auto* chip = hw.chip_level()) e.chip_sram_pj_per_byte = chip->energy_pj_per_byte;
     e.static_w = measured && measured->constant_w ? *measured->constant_w : hw.power.idle_w;
+    e.power_limit_w = hw.power.tdp_w;
     e.basis = measured ? "tech " + table.name + ", with figures measured on " + hw.name
                        : "tech " + table.name + " (component figures)";
     return e;

@@ -129,12 +129,17 @@ TEST(DeviceSc, KernelEnergyIsCountsTimesTablePlusStaticPower) {
     // range, not a fit: above the constant power, below twice the TDP.
     const auto plan = plan_op(gemm_op(1, 8192, 8192, 8192, DType::bf16), a100());
     const auto t = simulate_kernel(plan, a100());
-    const auto expected = energy_of(count_actions(plan), a100().energy, t.time_s);
-    EXPECT_DOUBLE_EQ(t.energy.total_j(), expected.total_j());
+    const auto counted = energy_of(count_actions(plan), a100().energy, t.time_s);
     EXPECT_DOUBLE_EQ(t.energy.static_j, 54 * t.time_s);
-    const double watts = t.energy.total_j() / t.time_s;
-    EXPECT_GT(watts, a100().power.idle_w);
-    EXPECT_LT(watts, 2 * a100().power.tdp_w);
+    // Counted, it would average more than the 400 W limit (1.5x with the A100's measured per-level
+    // figures, docs/hardware-model.md); the limiter holds it at the TDP.
+    EXPECT_GT(counted.total_j() / t.time_s, a100().power.tdp_w);
+    EXPECT_NEAR(t.energy.total_j() / t.time_s, a100().power.tdp_w, 1e-9);
+    EXPECT_NEAR(t.energy.matrix_j / t.energy.dram_j, counted.matrix_j / counted.dram_j, 1e-9);
+    // A small kernel stays under the limit and keeps its counted energy.
+    const auto small = plan_op(gemm_op(1, 512, 512, 512, DType::bf16), a100());
+    const auto ts = simulate_kernel(small, a100());
+    EXPECT_DOUBLE_EQ(ts.energy.total_j(), energy_of(count_actions(small), a100().energy, ts.time_s).total_j());
 }
 
 TEST(DeviceSc, ReplayEnergyPerTokenSampleAndGroup) {

@@ -41,7 +41,8 @@ ActionCounts count_actions(const TileProgram& p);
 EnergyBreakdown dynamic_energy(const ActionCounts& c, const EnergyCosts& e);
 // Dynamic energy plus static power x `time_s`.
 EnergyBreakdown energy_of(const ActionCounts& c, const EnergyCosts& e, double time_s);
-// A kernel that ran for `time_s` (launch included): energy_of(count_actions(p), e, time_s).
+// A kernel that ran for `time_s` (launch included): energy_of(count_actions(p), e, time_s), its
+// dynamic parts scaled down where the total would average more than the power limit.
 EnergyBreakdown kernel_energy(const TileProgram& p, const EnergyCosts& e, double time_s);
 
 // ---- Technology tables: configs/tech/NAME.json, one per process node --------------------------

@@ -77,6 +77,7 @@ struct EnergyCosts {
     double chip_sram_pj_per_byte = 0;    // the chip-level on-chip level (L2, CMEM, SLC); 0 when there is none
     double core_sram_pj_per_byte = 0;    // the per-core on-chip level (shared memory/L1, VMEM, local buffer)
     double static_w = 0;                 // drawn whenever the device is on, busy or not
+    double power_limit_w = 0;            // the board's power limit (TDP): average power never exceeds it; 0 = none
     std::string basis;                   // where the memory and static figures come from, for reports
 };
 
