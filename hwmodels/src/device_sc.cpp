@@ -225,9 +225,12 @@ Timeline replay_graph(const workloads::OpGraph& graph, const HardwareSpec& hw, c
         const workloads::Op& op = graph.op(id);
         if (op.kind == workloads::OpKind::collective) continue;  // one device: no peers (issue 5)
         const TileProgram plan = plan_op(op, hw, rt);
-        const std::string key = plan.mapping + "|" + std::to_string(plan.tiles) + "|" +
-                                std::to_string(plan.compute_cycles_per_tile) + "|" +
-                                std::to_string(plan.dram_bytes_per_tile) + "|" + std::to_string(plan.l2_bytes_per_tile);
+        // The tile program's fields as raw bytes: exact, and no number formatting per op.
+        std::string key = plan.mapping;
+        for (double v : {static_cast<double>(plan.tiles), static_cast<double>(plan.tiles_per_core_at_once),
+                         static_cast<double>(plan.kernels), plan.compute_cycles_per_tile, plan.dram_bytes_per_tile,
+                         plan.l2_bytes_per_tile})
+            key.append(reinterpret_cast<const char*>(&v), sizeof v);
         const KernelTiming* hit = cache ? cache->find(key) : nullptr;
         KernelTiming k;
         if (hit) {
