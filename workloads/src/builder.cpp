@@ -1,5 +1,6 @@
 #include "builder.hpp"
 
+#include <algorithm>
 #include <cassert>
 #include <stdexcept>
 
@@ -223,51 +224,117 @@ Val GraphBuilder::concat(const std::vector<Val>& parts, std::size_t axis, const 
     return op(OpKind::memcpy, leaf, group, 0, parts, {}, out);
 }
 
-Val GraphBuilder::attention(const AttentionCall& c, const std::string& leaf) {
-    const std::int64_t batch = c.q.shape.at(0), seq_q = c.q.shape.at(1), seq_new = c.k.shape.at(1);
+namespace {
+// The sizes of one attention call.
+struct AttentionSizes {
+    std::int64_t batch, seq_q, seq_new, keys, past_read, kv_width;
+    double qk_flops, score_elems;
+};
+
+AttentionSizes attention_sizes(const AttentionCall& c) {
+    AttentionSizes s{};
+    s.batch = c.q.shape.at(0);
+    s.seq_q = c.q.shape.at(1);
+    s.seq_new = c.k.shape.at(1);
     assert(c.q.last() == c.heads * c.head_dim && c.k.last() == c.kv_heads * c.head_dim);
-    const std::int64_t total_kv = c.past_kv + seq_new;
+    const std::int64_t total_kv = c.past_kv + s.seq_new;
     // A sliding window bounds the keys each query sees and the cache kept (a rolling buffer).
-    const std::int64_t keys = c.window > 0 ? std::min(total_kv, c.window) : total_kv;
-    const std::int64_t past_read = c.window > 0 ? std::min(c.past_kv, c.window) : c.past_kv;
+    s.keys = c.window > 0 ? std::min(total_kv, c.window) : total_kv;
+    s.past_read = c.window > 0 ? std::min(c.past_kv, c.window) : c.past_kv;
+    s.kv_width = c.kv_heads * c.head_dim;
+    s.qk_flops = 2.0 * s.batch * c.heads * s.seq_q * s.keys * c.head_dim;
+    s.score_elems = static_cast<double>(s.batch) * c.heads * s.seq_q * s.keys;
+    return s;
+}
+
+// `tokens` cached tokens of K or V (`name` is "<attention op>.k_cache" or ".v_cache").
+TensorRef cache_ref(std::string name, const AttentionSizes& s, std::int64_t tokens, DType dtype) {
+    return TensorRef{std::move(name), {s.batch, tokens, s.kv_width}, dtype, TensorClass::kv_cache};
+}
+}  // namespace
+
+void GraphBuilder::set_fused_attention_cost(Op& o, const AttentionCall& c) const {
+    const AttentionSizes s = attention_sizes(c);
+    o.reads.resize(o.inputs.size());  // the inputs' reads come first (make_op)
+    if (s.past_read > 0) {
+        o.reads.push_back(cache_ref(o.name + ".k_cache", s, s.past_read, run_.precision.kv_cache));
+        o.reads.push_back(cache_ref(o.name + ".v_cache", s, s.past_read, run_.precision.kv_cache));
+    }
+    const double bias_flops = c.score_bias ? s.score_elems : 0.0;
+    o.flops = 2 * s.qk_flops + kSoftmaxFlopsPerElement * s.score_elems + bias_flops;
+    o.dims = AttentionDims{s.batch, c.heads, c.kv_heads, s.seq_q, s.keys, c.head_dim, c.causal};
+}
+
+Val GraphBuilder::attention(const AttentionCall& c, const std::string& leaf) {
+    const AttentionSizes s = attention_sizes(c);
     const DType kv_dtype = run_.precision.kv_cache;
-    const std::int64_t kv_width = c.kv_heads * c.head_dim;
 
     if (c.cache_new_kv) {
-        const std::string k_name = qualified(leaf + ".k_cache"), v_name = qualified(leaf + ".v_cache");
         sink_op(OpKind::memcpy, leaf + ".kv_append", ModuleGroup::attention, 0, {c.k, c.v}, {},
-                {TensorRef{k_name, {batch, seq_new, kv_width}, kv_dtype, TensorClass::kv_cache},
-                 TensorRef{v_name, {batch, seq_new, kv_width}, kv_dtype, TensorClass::kv_cache}});
+                {cache_ref(qualified(leaf + ".k_cache"), s, s.seq_new, kv_dtype),
+                 cache_ref(qualified(leaf + ".v_cache"), s, s.seq_new, kv_dtype)});
     }
-    std::vector<TensorRef> past_k, past_v;
-    if (past_read > 0) {
-        past_k.push_back(TensorRef{qualified(leaf + ".k_cache"), {batch, past_read, kv_width}, kv_dtype, TensorClass::kv_cache});
-        past_v.push_back(TensorRef{qualified(leaf + ".v_cache"), {batch, past_read, kv_width}, kv_dtype, TensorClass::kv_cache});
-    }
-    const double qk_flops = 2.0 * batch * c.heads * seq_q * keys * c.head_dim;
-    const double score_elems = static_cast<double>(batch) * c.heads * seq_q * keys;
-    const Shape out{batch, seq_q, c.heads * c.head_dim};
-
-    const double bias_flops = c.score_bias ? score_elems : 0.0;
+    const Shape out{s.batch, s.seq_q, c.heads * c.head_dim};
 
     if (run_.attention == AttentionImpl::fused) {
-        std::vector<TensorRef> reads = past_k;
-        reads.insert(reads.end(), past_v.begin(), past_v.end());
         std::vector<Val> inputs{c.q, c.k, c.v};
         if (c.score_bias) inputs.push_back(*c.score_bias);
-        return op(OpKind::attention, leaf, ModuleGroup::attention,
-                  2 * qk_flops + kSoftmaxFlopsPerElement * score_elems + bias_flops, inputs, std::move(reads), out,
-                  AttentionDims{batch, c.heads, c.kv_heads, seq_q, keys, c.head_dim, c.causal});
+        const Val o = op(OpKind::attention, leaf, ModuleGroup::attention, 0, inputs, {}, out);
+        const OpId id = *g_.value(o.id).producer;
+        set_fused_attention_cost(g_.mutable_op(id), c);
+        if (c.cache_new_kv) growing_attention_.push_back({id, c});
+        return o;
     }
-    Val scores = op(OpKind::batched_matmul, leaf + ".scores", ModuleGroup::attention, qk_flops, {c.q, c.k}, past_k,
+    std::vector<TensorRef> past_k, past_v;
+    if (s.past_read > 0) {
+        past_k.push_back(cache_ref(qualified(leaf + ".k_cache"), s, s.past_read, kv_dtype));
+        past_v.push_back(cache_ref(qualified(leaf + ".v_cache"), s, s.past_read, kv_dtype));
+    }
+    const std::int64_t batch = s.batch, seq_q = s.seq_q, keys = s.keys;
+    Val scores = op(OpKind::batched_matmul, leaf + ".scores", ModuleGroup::attention, s.qk_flops, {c.q, c.k}, past_k,
                     {batch, c.heads, seq_q, keys}, GemmDims{batch * c.heads, seq_q, keys, c.head_dim});
     if (c.score_bias)
-        scores = op(OpKind::elementwise, leaf + ".position_bias_add", ModuleGroup::attention, bias_flops,
+        scores = op(OpKind::elementwise, leaf + ".position_bias_add", ModuleGroup::attention, s.score_elems,
                     {scores, *c.score_bias}, {}, scores.shape);
     const Val probs = op(OpKind::softmax, leaf + ".softmax", ModuleGroup::attention,
-                         kSoftmaxFlopsPerElement * score_elems, {scores}, {}, scores.shape);
-    return op(OpKind::batched_matmul, leaf + ".context", ModuleGroup::attention, qk_flops, {probs, c.v}, past_v, out,
+                         kSoftmaxFlopsPerElement * s.score_elems, {scores}, {}, scores.shape);
+    return op(OpKind::batched_matmul, leaf + ".context", ModuleGroup::attention, s.qk_flops, {probs, c.v}, past_v, out,
               GemmDims{batch * c.heads, seq_q, c.head_dim, keys});
+}
+
+void GraphBuilder::extend_kv_cache(OpGraph& copy, std::int64_t extra_tokens) const {
+    for (const auto& [id, call] : growing_attention_) {
+        AttentionCall c = call;
+        c.past_kv += extra_tokens;
+        set_fused_attention_cost(copy.mutable_op(id), c);
+    }
+}
+
+std::vector<std::shared_ptr<const OpGraph>> decode_step_graphs(
+    const RunSpec& run, std::int64_t context, std::int64_t count,
+    const std::function<void(GraphBuilder&, std::int64_t context)>& emit) {
+    std::vector<std::shared_ptr<const OpGraph>> steps;
+    if (count <= 0) return steps;
+    steps.reserve(static_cast<std::size_t>(count));
+    if (run.attention != AttentionImpl::fused) {
+        for (std::int64_t i = 0; i < count; ++i) {
+            auto g = std::make_shared<OpGraph>();
+            GraphBuilder b(*g, run);
+            emit(b, context + i);
+            steps.push_back(std::move(g));
+        }
+        return steps;
+    }
+    auto first = std::make_shared<OpGraph>();
+    GraphBuilder b(*first, run);
+    emit(b, context);
+    steps.push_back(first);
+    for (std::int64_t i = 1; i < count; ++i) {
+        auto g = std::make_shared<OpGraph>(*steps.back());
+        b.extend_kv_cache(*g, i);
+        steps.push_back(std::move(g));
+    }
+    return steps;
 }
 
 Val GraphBuilder::cross_entropy(const Val& logits, const std::string& leaf) {

@@ -2,6 +2,8 @@
 // GraphBuilder: the layer vocabulary every model family is written in. Each helper registers its
 // weights, computes FLOPs and bytes by the formulas in docs/formulas.md, and adds the ops.
 #include <cstdint>
+#include <functional>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
@@ -117,8 +119,15 @@ public:
     // Softmax cross-entropy over the last dim (training loss).
     Val cross_entropy(const Val& logits, const std::string& leaf);
 
+    // In `copy`, a copy of graph(), re-emits the fused attention kernels that append to the KV cache
+    // they read as if `extra_tokens` more tokens were cached: the only ops of a decode step whose
+    // cost depends on the context (see decode_step_graphs).
+    void extend_kv_cache(OpGraph& copy, std::int64_t extra_tokens) const;
+
 private:
     friend class Scope;
+    // A fused attention kernel's KV-cache reads, FLOPs and dims: what depends on c.past_kv.
+    void set_fused_attention_cost(Op& o, const AttentionCall& c) const;
     Op make_op(OpKind kind, const std::string& leaf, ModuleGroup group, double flops, const std::vector<Val>& inputs,
                std::vector<TensorRef> extra_reads, std::vector<TensorRef> writes) const;
     OpGraph& g_;
@@ -127,6 +136,21 @@ private:
     std::string component_;
     int layer_ = -1;
     bool trainable_ = true;
+    struct GrowingAttention {
+        OpId op;
+        AttentionCall call;
+    };
+    std::vector<GrowingAttention> growing_attention_;  // for extend_kv_cache
 };
+
+// The graphs of `count` decode steps at `context`, context + 1, ... cached tokens; `emit` adds one
+// step at a given context to a builder. Steps must differ only in the context their self-attention
+// reads (true of decoder-only language models). With fused attention the first step is built in
+// full and each next one is a copy of the one before (sharing its ops) with the attention kernels
+// re-emitted (extend_kv_cache): a 256-step generation costs about what one step does. Unfused
+// attention has score tensors that grow with the context, so each step is built in full.
+std::vector<std::shared_ptr<const OpGraph>> decode_step_graphs(
+    const RunSpec& run, std::int64_t context, std::int64_t count,
+    const std::function<void(GraphBuilder&, std::int64_t context)>& emit);
 
 }  // namespace fmsim::workloads

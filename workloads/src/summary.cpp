@@ -18,22 +18,24 @@ std::int64_t peak_live_activation_bytes(const OpGraph& g) {
     std::vector<std::int64_t> last_use(n_values, -1);
     for (OpId i = 0; i < g.op_count(); ++i)
         for (ValueId v : g.op(i).inputs) last_use[v] = std::max<std::int64_t>(last_use[v], i);
-    std::vector<std::vector<ValueId>> dies_after(g.op_count());
+    // Bytes of the values that die after each op: only their sum matters, so no per-op lists.
+    std::vector<std::int64_t> freed_after(g.op_count(), 0);
     std::int64_t live = 0;
     for (ValueId v = 0; v < n_values; ++v) {
         const Value& val = g.value(v);
         if (val.tensor.cls != TensorClass::activation) continue;
+        const std::int64_t bytes = val.tensor.bytes();
         const std::int64_t born = val.producer ? static_cast<std::int64_t>(*val.producer) : -1;
-        if (born < 0) live += val.tensor.bytes();  // graph inputs are resident from the start
+        if (born < 0) live += bytes;  // graph inputs are resident from the start
         const std::int64_t end = std::max(last_use[v], born);
-        if (end >= 0) dies_after[static_cast<std::size_t>(end)].push_back(v);
+        if (end >= 0) freed_after[static_cast<std::size_t>(end)] += bytes;
     }
     std::int64_t peak = live;
     for (OpId i = 0; i < g.op_count(); ++i) {
         for (ValueId v : g.op(i).outputs)
             if (g.value(v).tensor.cls == TensorClass::activation) live += g.value(v).tensor.bytes();
         peak = std::max(peak, live);
-        for (ValueId v : dies_after[i]) live -= g.value(v).tensor.bytes();
+        live -= freed_after[i];
     }
     return peak;
 }
@@ -41,19 +43,23 @@ std::int64_t peak_live_activation_bytes(const OpGraph& g) {
 GraphSummary summarize(const Workload& w) {
     GraphSummary s;
     std::unordered_set<std::string> seen_weights;
+    // Copied graphs (the decode steps of a generation) share one weight table: a table already
+    // counted adds no new name, so it is skipped whole.
+    std::set<const std::vector<Weight>*> seen_tables;
     std::set<const OpGraph*> seen_graphs;
     s.stage_count = static_cast<std::int64_t>(w.stages.size());
     for (const Stage& st : w.stages) {
         const OpGraph& g = *st.graph;
         const double rep = static_cast<double>(st.repeat);
-        for (const Weight& wt : g.weights()) {
-            if (!seen_weights.insert(wt.name).second) continue;
-            s.params_total += wt.elements();
-            s.params_active += wt.active_fraction * static_cast<double>(wt.elements());
-            if (wt.trainable) s.params_trainable += wt.elements();
-            s.weight_bytes += wt.bytes();
-            s.group(wt.group).params += wt.elements();
-        }
+        if (seen_tables.insert(&g.weights()).second)
+            for (const Weight& wt : g.weights()) {
+                if (!seen_weights.insert(wt.name).second) continue;
+                s.params_total += wt.elements();
+                s.params_active += wt.active_fraction * static_cast<double>(wt.elements());
+                if (wt.trainable) s.params_trainable += wt.elements();
+                s.weight_bytes += wt.bytes();
+                s.group(wt.group).params += wt.elements();
+            }
         for (OpId i = 0; i < g.op_count(); ++i) {
             const Op& o = g.op(i);
             const double rd = static_cast<double>(o.bytes_read()), wr = static_cast<double>(o.bytes_written());

@@ -337,12 +337,15 @@ protected:
             stages.push_back(Stage{"decode", build(run, 1, run.input_len, true), 1,
                                    decoder_kv_cache_bytes(a_, run.batch, run.input_len + 1, kv)});
         // The prefill yields the first output token; each decode step yields one more.
-        if (run.phase == RunPhase::generate)
-            for (std::int64_t i = 0; i + 1 < run.output_len; ++i) {
-                const std::int64_t ctx = run.input_len + i;
-                stages.push_back(Stage{"decode@" + std::to_string(ctx), build(run, 1, ctx, true), 1,
+        if (run.phase == RunPhase::generate) {
+            const auto steps = decode_step_graphs(run, run.input_len, run.output_len - 1,
+                                                  [&](GraphBuilder& b, std::int64_t ctx) { emit(b, run, 1, ctx, true); });
+            for (std::size_t i = 0; i < steps.size(); ++i) {
+                const std::int64_t ctx = run.input_len + static_cast<std::int64_t>(i);
+                stages.push_back(Stage{"decode@" + std::to_string(ctx), steps[i], 1,
                                        decoder_kv_cache_bytes(a_, run.batch, ctx + 1, kv)});
             }
+        }
         return stages;
     }
 
@@ -362,11 +365,15 @@ private:
                                          bool cache_kv) const {
         auto g = std::make_shared<OpGraph>();
         GraphBuilder b(*g, run);
+        emit(b, run, new_tokens, past, cache_kv);
+        return g;
+    }
+
+    void emit(GraphBuilder& b, const RunSpec& run, std::int64_t new_tokens, std::int64_t past, bool cache_kv) const {
         auto s = b.scope("", std::string("decoder"));
         const Val ids = b.input("input_ids", {run.batch, new_tokens}, DType::int32);
         const Val h = emit_decoder_blocks(b, a_, emit_decoder_embedding(b, a_, ids), past, cache_kv);
         emit_decoder_head(b, a_, h, true);
-        return g;
     }
 
     DecoderArch a_;

@@ -154,12 +154,15 @@ protected:
         // The prefill caches K/V of the image tokens and the prompt, and yields the first token.
         const std::int64_t context = a_.image_tokens + run.input_len;
         stages.push_back(Stage{"prefill", prefill(run), 1, decoder_kv_cache_bytes(a_.text, run.batch, context, kv)});
-        if (run.phase == RunPhase::generate)
-            for (std::int64_t i = 0; i + 1 < run.output_len; ++i) {
-                const std::int64_t ctx = context + i;
-                stages.push_back(Stage{"decode@" + std::to_string(ctx), decode_step(run, ctx), 1,
+        if (run.phase == RunPhase::generate) {
+            const auto steps = decode_step_graphs(run, context, run.output_len - 1,
+                                                  [&](GraphBuilder& b, std::int64_t ctx) { emit_decode_step(b, run, ctx); });
+            for (std::size_t i = 0; i < steps.size(); ++i) {
+                const std::int64_t ctx = context + static_cast<std::int64_t>(i);
+                stages.push_back(Stage{"decode@" + std::to_string(ctx), steps[i], 1,
                                        decoder_kv_cache_bytes(a_.text, run.batch, ctx + 1, kv)});
             }
+        }
         return stages;
     }
 
@@ -227,18 +230,22 @@ private:
     // bytes do not depend on the phase.
     std::shared_ptr<const OpGraph> decode_step(const RunSpec& run, std::int64_t context) const {
         auto g = std::make_shared<OpGraph>();
+        GraphBuilder b(*g, run);
+        emit_decode_step(b, run, context);
+        return g;
+    }
+
+    void emit_decode_step(GraphBuilder& b, const RunSpec& run, std::int64_t context) const {
         {
             OpGraph vision_only;
             GraphBuilder vb(vision_only, run);
             emit_image_features(vb, run, true);
-            for (const Weight& w : vision_only.weights()) g->add_weight(w);
+            for (const Weight& w : vision_only.weights()) b.graph().add_weight(w);
         }
-        GraphBuilder b(*g, run);
         auto s = b.scope("language_model", std::string("decoder"));
         const Val ids = b.input("input_ids", {run.batch, 1}, DType::int32);
         const Val h = emit_decoder_blocks(b, a_.text, emit_decoder_embedding(b, a_.text, ids), context, true);
         emit_decoder_head(b, a_.text, h, true);
-        return g;
     }
 
     LlavaArch a_;

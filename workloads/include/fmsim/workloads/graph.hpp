@@ -22,6 +22,8 @@ class OpGraph {
 public:
     OpGraph();
     ~OpGraph();
+    // A copy shares the ops, dependencies and weights of the original until one of the two changes
+    // them (copy on write, per op for mutable_op): copying costs a pointer per op.
     OpGraph(const OpGraph&);
     OpGraph& operator=(const OpGraph&);
     OpGraph(OpGraph&&) noexcept;
