@@ -260,14 +260,7 @@ std::string list_text(const std::vector<std::string>& names) {
 
 }  // namespace
 
-std::vector<std::string> tech_names() {
-    std::vector<std::string> names;
-    if (!std::filesystem::is_directory(tech_dir())) return names;
-    for (const auto& e : std::filesystem::directory_iterator(tech_dir()))
-        if (e.path().extension() == ".json") names.push_back(e.path().stem().string());
-    std::sort(names.begin(), names.end());
-    return names;
-}
+std::vector<std::string> tech_names() { return workloads::json_file_stems(tech_dir()); }
 
 std::optional<std::filesystem::path> find_tech(const std::string& name_or_path, const std::filesystem::path& base_dir) {
     std::filesystem::path path = name_or_path;
@@ -286,14 +279,7 @@ TechTable load_tech(const std::string& name_or_path) {
         throw UserError("unknown technology table '" + name_or_path + "'" +
                         (hint.empty() ? "" : " (did you mean '" + hint + "'?)") + "; tables: " + list_text(names));
     }
-    std::ifstream in(*path);
-    if (!in) throw ConfigError(path->string(), "", "cannot open the file");
-    json j;
-    try {
-        j = json::parse(in);
-    } catch (const json::parse_error& e) {
-        throw ConfigError(path->string(), "", std::string("invalid JSON: ") + e.what());
-    }
+    const json j = workloads::read_json_file(*path);
     const TechFields f = tech_schema().parse(j, ConfigContext{path->string(), ""});
     TechTable t;
     t.name = path->stem().string();

@@ -266,37 +266,11 @@ double HardwareSpec::ridge_point_flops_per_byte(DType t) const {
     return bw > 0 ? peak_matrix_flops(t) / bw : 0;
 }
 
-std::vector<std::string> hardware_names() {
-    std::vector<std::string> names;
-    if (!std::filesystem::is_directory(hardware_dir())) return names;
-    for (const auto& e : std::filesystem::directory_iterator(hardware_dir()))
-        if (e.path().extension() == ".json") names.push_back(e.path().stem().string());
-    std::sort(names.begin(), names.end());
-    return names;
-}
+std::vector<std::string> hardware_names() { return workloads::json_file_stems(hardware_dir()); }
 
 HardwareSpec load_hardware(const std::string& name_or_path) {
-    std::filesystem::path path = name_or_path;
-    const bool looks_like_path = name_or_path.find('/') != std::string::npos || path.extension() == ".json";
-    if (!looks_like_path) {
-        path = hardware_dir() / (name_or_path + ".json");
-        if (!std::filesystem::exists(path)) {
-            const auto names = hardware_names();
-            const std::string hint = workloads::did_you_mean(name_or_path, names);
-            std::string list;
-            for (const auto& n : names) list += (list.empty() ? "" : ", ") + n;
-            throw UserError("unknown hardware '" + name_or_path + "'" +
-                            (hint.empty() ? "" : " (did you mean '" + hint + "'?)") + "; presets: " + list);
-        }
-    }
-    std::ifstream in(path);
-    if (!in) throw ConfigError(path.string(), "", "cannot open the file");
-    json j;
-    try {
-        j = json::parse(in);
-    } catch (const json::parse_error& e) {
-        throw ConfigError(path.string(), "", std::string("invalid JSON: ") + e.what());
-    }
+    const auto path = workloads::preset_path(name_or_path, hardware_dir(), "hardware", "presets");
+    const json j = workloads::read_json_file(path);
     const ConfigContext ctx{path.string(), ""};
     const HardwareFields f = hardware_schema().parse(j, ctx);
     if (f.clock.boost_mhz < f.clock.sustained_mhz)

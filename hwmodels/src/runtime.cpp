@@ -84,35 +84,11 @@ double RuntimeSpec::dispatch_s(const workloads::Op& op) const {
     return (gemm ? dispatch_gemm_us : dispatch_other_us) * 1e-6;
 }
 
-std::vector<std::string> runtime_names() {
-    std::vector<std::string> names;
-    if (!std::filesystem::is_directory(runtime_dir())) return names;
-    for (const auto& e : std::filesystem::directory_iterator(runtime_dir()))
-        if (e.path().extension() == ".json") names.push_back(e.path().stem().string());
-    std::sort(names.begin(), names.end());
-    return names;
-}
+std::vector<std::string> runtime_names() { return workloads::json_file_stems(runtime_dir()); }
 
 RuntimeSpec load_runtime(const std::string& name_or_path) {
-    std::filesystem::path path = name_or_path;
-    if (name_or_path.find('/') == std::string::npos && path.extension() != ".json") {
-        path = runtime_dir() / (name_or_path + ".json");
-        if (!std::filesystem::exists(path)) {
-            const auto names = runtime_names();
-            const std::string hint = workloads::did_you_mean(name_or_path, names);
-            throw UserError("unknown runtime '" + name_or_path + "'" +
-                                       (hint.empty() ? "" : " (did you mean '" + hint + "'?)") +
-                                       "; presets: " + workloads::schema_detail::list_text(names));
-        }
-    }
-    std::ifstream in(path);
-    if (!in) throw ConfigError(path.string(), "", "cannot open the file");
-    json j;
-    try {
-        j = json::parse(in);
-    } catch (const json::parse_error& e) {
-        throw ConfigError(path.string(), "", std::string("invalid JSON: ") + e.what());
-    }
+    const auto path = workloads::preset_path(name_or_path, runtime_dir(), "runtime", "presets");
+    const json j = workloads::read_json_file(path);
     RuntimeSpec r = runtime_schema().parse(j, ConfigContext{path.string(), ""});
     r.name = path.stem().string();
     return r;

@@ -87,14 +87,7 @@ const Schema<ScenarioFields>& scenario_schema() {
 }  // namespace
 
 Scenario load_scenario(const std::string& path) {
-    std::ifstream in(path);
-    if (!in) throw ConfigError(path, "", "cannot open the file");
-    json j;
-    try {
-        j = json::parse(in);
-    } catch (const json::parse_error& e) {
-        throw ConfigError(path, "", std::string("invalid JSON: ") + e.what());
-    }
+    const json j = read_json_file(path);
     const auto f = scenario_schema().parse(j, ConfigContext{path, ""});
     Scenario sc;
     sc.name = f.name;

@@ -156,45 +156,12 @@ std::filesystem::path config_dir() {
     return FMSIM_SOURCE_CONFIG_DIR;
 }
 
-std::vector<std::string> zoo_names() {
-    std::vector<std::string> names;
-    const auto dir = config_dir() / "models";
-    if (!std::filesystem::is_directory(dir)) return names;
-    for (const auto& e : std::filesystem::directory_iterator(dir))
-        if (e.path().extension() == ".json") names.push_back(e.path().stem().string());
-    std::sort(names.begin(), names.end());
-    return names;
-}
-
-namespace {
-json read_json_file(const std::filesystem::path& path) {
-    std::ifstream in(path);
-    if (!in) throw ConfigError(path.string(), "", "cannot open the file");
-    try {
-        return json::parse(in);
-    } catch (const json::parse_error& e) {
-        throw ConfigError(path.string(), "", std::string("invalid JSON: ") + e.what());
-    }
-}
-}  // namespace
+std::vector<std::string> zoo_names() { return json_file_stems(config_dir() / "models"); }
 
 std::unique_ptr<Model> load_model(const std::string& name_or_path) {
-    std::filesystem::path path = name_or_path;
-    const bool looks_like_path = name_or_path.find('/') != std::string::npos || path.extension() == ".json";
-    if (!looks_like_path) {
-        path = config_dir() / "models" / (name_or_path + ".json");
-        if (!std::filesystem::exists(path)) {
-            const auto names = zoo_names();
-            const std::string hint = did_you_mean(name_or_path, names);
-            std::string list;
-            for (const auto& n : names) list += (list.empty() ? "" : ", ") + n;
-            throw UserError("unknown model '" + name_or_path + "'" +
-                            (hint.empty() ? "" : " (did you mean '" + hint + "'?)") + "; the zoo has: " + list +
-                            "; or pass a path to a config.json");
-        }
-    } else if (!std::filesystem::exists(path)) {
-        throw ConfigError(path.string(), "", "no such file");
-    }
+    const auto path = preset_path(name_or_path, config_dir() / "models", "model", "the zoo has",
+                                  "; or pass a path to a config.json");
+    if (!std::filesystem::exists(path)) throw ConfigError(path.string(), "", "no such file");
     json j = read_json_file(path);
     const ConfigContext ctx{path.string(), ""};
     ZooMeta meta;

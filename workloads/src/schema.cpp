@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <fstream>
 #include <sstream>
 
 namespace fmsim::workloads {
@@ -40,6 +41,39 @@ std::string did_you_mean(const std::string& key, const std::vector<std::string>&
         }
     }
     return best;
+}
+
+json read_json_file(const std::filesystem::path& path) {
+    std::ifstream in(path);
+    if (!in) throw ConfigError(path.string(), "", "cannot open the file");
+    try {
+        return json::parse(in);
+    } catch (const json::parse_error& e) {
+        throw ConfigError(path.string(), "", std::string("invalid JSON: ") + e.what());
+    }
+}
+
+std::vector<std::string> json_file_stems(const std::filesystem::path& dir) {
+    std::vector<std::string> names;
+    if (!std::filesystem::is_directory(dir)) return names;
+    for (const auto& e : std::filesystem::directory_iterator(dir))
+        if (e.path().extension() == ".json") names.push_back(e.path().stem().string());
+    std::sort(names.begin(), names.end());
+    return names;
+}
+
+std::filesystem::path preset_path(const std::string& name_or_path, const std::filesystem::path& dir,
+                                  const std::string& what, const std::string& listing, const std::string& tail) {
+    const std::filesystem::path given = name_or_path;
+    if (name_or_path.find('/') != std::string::npos || given.extension() == ".json") return given;
+    const auto path = dir / (name_or_path + ".json");
+    if (std::filesystem::exists(path)) return path;
+    const auto names = json_file_stems(dir);
+    const std::string hint = did_you_mean(name_or_path, names);
+    std::string list;
+    for (const auto& n : names) list += (list.empty() ? "" : ", ") + n;
+    throw UserError("unknown " + what + " '" + name_or_path + "'" +
+                    (hint.empty() ? "" : " (did you mean '" + hint + "'?)") + "; " + listing + ": " + list + tail);
 }
 
 namespace schema_detail {

@@ -4,6 +4,7 @@
 #include <nlohmann/json.hpp>
 
 #include <cstdint>
+#include <filesystem>
 #include <functional>
 #include <optional>
 #include <string>
@@ -25,6 +26,15 @@ struct ConfigContext {
 };
 
 std::string json_type_name(const json& j);
+
+// A config file's JSON; a ConfigError naming the file when it cannot be read or parsed.
+json read_json_file(const std::filesystem::path& path);
+// Stems of the *.json files in `dir`, sorted (the preset names of a config folder).
+std::vector<std::string> json_file_stems(const std::filesystem::path& dir);
+// A preset name (a stem in `dir`) or a path (has a '/' or ends in .json) to its file. An unknown
+// name throws UserError: "unknown WHAT 'NAME' (did you mean 'X'?); LISTING: a, b, c" + `tail`.
+std::filesystem::path preset_path(const std::string& name_or_path, const std::filesystem::path& dir,
+                                  const std::string& what, const std::string& listing, const std::string& tail = "");
 // Closest of `candidates` to `key` by edit distance, or "" when none is close.
 std::string did_you_mean(const std::string& key, const std::vector<std::string>& candidates);
 
