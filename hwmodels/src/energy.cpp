@@ -185,18 +185,8 @@ const Schema<TechFields>& tech_schema() {
             .number("energy_scale_vs_45nm", &TechFields::energy_scale_vs_45nm, std::nullopt, "ratio",
                     "Logic energy at this node relative to 45 nm (Stillmaker & Baas via Accelergy); the tests check "
                     "mac_pj against Horowitz's 45 nm figures times this.")
-            .custom("sources", "object field -> text", "required",
-                    "Where each value comes from (reference sheet tags, \"derived\" for arithmetic).",
-                    [](TechFields& t, const json& j, const ConfigContext& at) {
-                        if (!j.is_object() || j.empty())
-                            at.fail("expected an object from field to source, got " + workloads::json_type_name(j));
-                        for (auto it = j.begin(); it != j.end(); ++it) {
-                            if (!it.value().is_string())
-                                at.at(it.key()).fail("expected a string, got " + workloads::json_type_name(it.value()));
-                            t.sources[it.key()] = it.value().get<std::string>();
-                        }
-                    },
-                    nullptr)
+            .sources("sources", &TechFields::sources,
+                    "Where each value comes from (reference sheet tags, \"derived\" for arithmetic).")
             .custom("mac_pj", "object dtype -> number", "required",
                     "Energy of one multiply-accumulate (2 FLOPs) in pJ, by math dtype; every dtype (" +
                         workloads::dtype_names() + ") must be priced. A vector-unit FLOP costs half a MAC.",

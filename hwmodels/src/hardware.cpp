@@ -185,18 +185,8 @@ const Schema<HardwareFields>& hardware_schema() {
                                              "source in `sources`.");
         s.string("description", &HardwareFields::description, std::nullopt, "One line: what the device is.")
             .choice("kind", &HardwareFields::kind, {"gpu", "tpu", "npu", "soc"}, std::nullopt, "Device class.")
-            .custom("sources", "object field -> text", "required",
-                    "Where each value comes from (reference sheet tags, datasheets, measurements).",
-                    [](HardwareFields& h, const json& j, const ConfigContext& at) {
-                        if (!j.is_object() || j.empty())
-                            at.fail("expected an object from field to source, got " + workloads::json_type_name(j));
-                        for (auto it = j.begin(); it != j.end(); ++it) {
-                            if (!it.value().is_string())
-                                at.at(it.key()).fail("expected a string, got " + workloads::json_type_name(it.value()));
-                            h.sources[it.key()] = it.value().get<std::string>();
-                        }
-                    },
-                    nullptr)
+            .sources("sources", &HardwareFields::sources,
+                    "Where each value comes from (reference sheet tags, datasheets, measurements).")
             .object("clock", &HardwareFields::clock, parser(clock_schema()), "object (hardware.clock)", "Core clock.")
             .object("cores", &HardwareFields::cores, parser(cores_schema()), "object (hardware.cores)",
                     "Compute cores.")

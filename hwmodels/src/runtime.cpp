@@ -34,17 +34,7 @@ const Schema<RuntimeSpec>& runtime_schema() {
                                          "kernel and which kernel algorithms its libraries pick. Every value "
                                          "carries its source in `sources`.");
         s.string("description", &RuntimeSpec::description, std::nullopt, "One line: what the stack is.")
-            .custom("sources", "object field -> text", "required", "Where each value comes from.",
-                    [](RuntimeSpec& r, const json& j, const ConfigContext& at) {
-                        if (!j.is_object() || j.empty())
-                            at.fail("expected an object from field to source, got " + workloads::json_type_name(j));
-                        for (auto it = j.begin(); it != j.end(); ++it) {
-                            if (!it.value().is_string())
-                                at.at(it.key()).fail("expected a string, got " + workloads::json_type_name(it.value()));
-                            r.sources[it.key()] = it.value().get<std::string>();
-                        }
-                    },
-                    nullptr)
+            .sources("sources", &RuntimeSpec::sources, "Where each value comes from.")
             .number("dispatch_gemm_us", &RuntimeSpec::dispatch_gemm_us, std::nullopt, "us",
                     "Host time of one GEMM or convolution call before the driver launches its kernel (framework "
                     "dispatch, BLAS algorithm selection).")

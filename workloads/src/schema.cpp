@@ -106,6 +106,16 @@ bool read_bool(const json& j, const ConfigContext& at) {
     return j.get<bool>();
 }
 
+std::map<std::string, std::string> read_sources(const json& j, const ConfigContext& at) {
+    if (!j.is_object() || j.empty()) at.fail("expected an object from field to source, got " + json_type_name(j));
+    std::map<std::string, std::string> out;
+    for (auto it = j.begin(); it != j.end(); ++it) {
+        if (!it.value().is_string()) at.at(it.key()).fail("expected a string, got " + json_type_name(it.value()));
+        out[it.key()] = it.value().get<std::string>();
+    }
+    return out;
+}
+
 std::string list_text(const std::vector<std::string>& v) {
     std::string out;
     for (const auto& s : v) out += (out.empty() ? "" : ", ") + ("\"" + s + "\"");

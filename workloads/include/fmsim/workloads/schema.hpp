@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <filesystem>
 #include <functional>
+#include <map>
 #include <optional>
 #include <string>
 #include <vector>
@@ -49,6 +50,7 @@ std::vector<std::int64_t> read_size_pair(const json& j, const ConfigContext& at)
 // The first entry of a Hugging Face "architectures" list, which must be one of `allowed`.
 std::string read_architecture(const json& j, const ConfigContext& at, const std::vector<std::string>& allowed);
 std::string list_text(const std::vector<std::string>& v);
+std::map<std::string, std::string> read_sources(const json& j, const ConfigContext& at);
 }  // namespace schema_detail
 
 template <class Spec>
@@ -82,6 +84,12 @@ public:
         return add(key, "boolean", "", dflt ? (*dflt ? "true" : "false") : "", std::move(doc),
                    [=](Spec& s, const json& j, const ConfigContext& at) { s.*member = schema_detail::read_bool(j, at); },
                    dflt ? std::function<void(Spec&)>([=](Spec& s) { s.*member = *dflt; }) : nullptr);
+    }
+    // A required, non-empty object from field name to the text saying where its value comes from.
+    Schema& sources(const std::string& key, std::map<std::string, std::string> Spec::*member, std::string doc) {
+        return add(key, "object field -> text", "", "required", std::move(doc),
+                   [=](Spec& s, const json& j, const ConfigContext& at) { s.*member = schema_detail::read_sources(j, at); },
+                   nullptr);
     }
     Schema& choice(const std::string& key, std::string Spec::*member, std::vector<std::string> allowed,
                    std::optional<std::string> dflt, std::string doc) {
