@@ -70,32 +70,36 @@ if measured_path.exists():
                               "--json"], check=True, capture_output=True, text=True).stdout
         return json.loads(out)["call_s"]
 
-    rows, errors = [], {}
+    def kernel_sweeps(device, hardware, title):
+        """The GEMM, softmax, LayerNorm and GELU sweeps measured on `device`, replayed on `hardware`."""
+        rows, errors = [], {}
 
-    def record(sweep, case, meas_s, sim_s):
-        e = (sim_s - meas_s) / meas_s
-        errors.setdefault(sweep, []).append(e)
-        rows.append(f"| {sweep} | {case} | {meas_s * 1e6:.1f} | {sim_s * 1e6:.1f} | {e * 100:+.1f}% |")
+        def record(sweep, case, meas_s, sim_s):
+            e = (sim_s - meas_s) / meas_s
+            errors.setdefault(sweep, []).append(e)
+            rows.append(f"| {sweep} | {case} | {meas_s * 1e6:.1f} | {sim_s * 1e6:.1f} | {e * 100:+.1f}% |")
 
-    for r in measured["matmul"]["A100"]:
-        record("GEMM", f"M={r['M']} N={r['N']} K={r['K']}", r["latency_ms"] / 1e3,
-               kernel("gemm", "--m", str(r["M"]), "--n", str(r["N"]), "--k", str(r["K"])))
-    for sweep, sub in (("softmax", "softmax"), ("layernorm", "layernorm")):
-        for r in measured[sweep]["A100"]:
-            record(sweep, f"{r['M']}x{r['N']}", r["M"] * r["N"] / r["gelements_per_s"] / 1e9,
-                   kernel(sub, "--rows", str(r["M"]), "--cols", str(r["N"])))
-    for r in measured["gelu"]["A100"]:
-        record("GELU", f"{r['elements']} elements", r["elements"] / r["gelements_per_s"] / 1e9,
-               kernel("gelu", "--elements", str(r["elements"])))
-    print("\n## A100 kernels vs LLMCompass measurements\n")
-    print("| sweep | cases | median abs error | worst |")
-    print("|---|---|---|---|")
-    for sweep, es in errors.items():
-        worst = max(es, key=abs)
-        print(f"| {sweep} | {len(es)} | {statistics.median(abs(e) for e in es) * 100:.1f}% | {worst * 100:+.1f}% |")
-    print("\n| sweep | case | measured (us) | fmsim (us) | error |")
-    print("|---|---|---|---|---|")
-    print("\n".join(rows))
+        for r in measured["matmul"][device]:
+            record("GEMM", f"M={r['M']} N={r['N']} K={r['K']}", r["latency_ms"] / 1e3,
+                   kernel("gemm", "--m", str(r["M"]), "--n", str(r["N"]), "--k", str(r["K"]), hardware=hardware))
+        for sweep in ("softmax", "layernorm"):
+            for r in measured[sweep][device]:
+                record(sweep, f"{r['M']}x{r['N']}", r["M"] * r["N"] / r["gelements_per_s"] / 1e9,
+                       kernel(sweep, "--rows", str(r["M"]), "--cols", str(r["N"]), hardware=hardware))
+        for r in measured["gelu"][device]:
+            record("GELU", f"{r['elements']} elements", r["elements"] / r["gelements_per_s"] / 1e9,
+                   kernel("gelu", "--elements", str(r["elements"]), hardware=hardware))
+        print(f"\n## {title}\n")
+        print("| sweep | cases | median abs error | worst |")
+        print("|---|---|---|---|")
+        for sweep, es in errors.items():
+            worst = max(es, key=abs)
+            print(f"| {sweep} | {len(es)} | {statistics.median(abs(e) for e in es) * 100:.1f}% | {worst * 100:+.1f}% |")
+        print("\n| sweep | case | measured (us) | fmsim (us) | error |")
+        print("|---|---|---|---|---|")
+        print("\n".join(rows))
+
+    kernel_sweeps("A100", "a100-sxm-80gb", "A100 kernels vs LLMCompass measurements")
 
     # GPT-3 175B layer, tensor-parallel over 4 A100s (per-GPU shapes), batch 8: prefill of 2048
     # tokens and one decode step over a 3072-token KV cache. Shapes from the caveats of the file:
@@ -136,25 +140,5 @@ if measured_path.exists():
               f"{(sim_total - measured_total) / measured_total * 100:+.1f}% (per-op median abs "
               f"{statistics.median(errs) * 100:.1f}%) |")
 
-    # ---- The same sweeps on the MI210 preset: a device nothing was calibrated on ----
-    rows, errors = [], {}
-    mi = "mi210"
-    for r in measured["matmul"]["MI210"]:
-        record("GEMM", f"M={r['M']} N={r['N']} K={r['K']}", r["latency_ms"] / 1e3,
-               kernel("gemm", "--m", str(r["M"]), "--n", str(r["N"]), "--k", str(r["K"]), hardware=mi))
-    for sweep, sub in (("softmax", "softmax"), ("layernorm", "layernorm")):
-        for r in measured[sweep]["MI210"]:
-            record(sweep, f"{r['M']}x{r['N']}", r["M"] * r["N"] / r["gelements_per_s"] / 1e9,
-                   kernel(sub, "--rows", str(r["M"]), "--cols", str(r["N"]), hardware=mi))
-    for r in measured["gelu"]["MI210"]:
-        record("GELU", f"{r['elements']} elements", r["elements"] / r["gelements_per_s"] / 1e9,
-               kernel("gelu", "--elements", str(r["elements"]), hardware=mi))
-    print("\n## MI210 kernels vs LLMCompass measurements (not calibrated on)\n")
-    print("| sweep | cases | median abs error | worst |")
-    print("|---|---|---|---|")
-    for sweep, es in errors.items():
-        worst = max(es, key=abs)
-        print(f"| {sweep} | {len(es)} | {statistics.median(abs(e) for e in es) * 100:.1f}% | {worst * 100:+.1f}% |")
-    print("\n| sweep | case | measured (us) | fmsim (us) | error |")
-    print("|---|---|---|---|---|")
-    print("\n".join(rows))
+    # The same sweeps on the MI210 preset: a device nothing was calibrated on.
+    kernel_sweeps("MI210", "mi210", "MI210 kernels vs LLMCompass measurements (not calibrated on)")
