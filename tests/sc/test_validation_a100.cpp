@@ -30,11 +30,12 @@ const nlohmann::json& measured() {
     }();
     return j;
 }
-double call_of(const fmsim::workloads::Op& op) {
+// One synchronous call of `op` on `hw`, under the runtime the LLMCompass script used for it.
+double call_of(const fmsim::workloads::Op& op, const HardwareSpec& hw = a100()) {
     static const RuntimeSpec eager = load_runtime("pytorch-eager"), compiled = load_runtime("pytorch-compile");
     const bool compiled_call = op.kind == OpKind::layer_norm || op.kind == OpKind::activation;
     const RuntimeSpec& rt = compiled_call ? compiled : eager;
-    return isolated_call_s(op, simulate_kernel(plan_op(op, a100(), rt), a100()), rt);
+    return isolated_call_s(op, simulate_kernel(plan_op(op, hw, rt), hw), rt);
 }
 double median_abs(std::vector<double> v) {
     for (double& x : v) x = std::fabs(x);
@@ -46,46 +47,49 @@ double worst_abs(const std::vector<double>& v) {
     for (double x : v) w = std::max(w, std::fabs(x));
     return w;
 }
-double rowwise_measured_s(const nlohmann::json& r) {
-    return r["M"].get<double>() * r["N"].get<double>() / r["gelements_per_s"].get<double>() / 1e9;
+// Relative errors of one measured sweep ("matmul", "softmax", "layernorm" or "gelu") of `device`
+// (a key of the file: "A100", "MI210") replayed on `hw`.
+std::vector<double> sweep_errors(const std::string& sweep, const std::string& device, const HardwareSpec& hw) {
+    std::vector<double> errors;
+    for (const auto& r : measured()[sweep][device]) {
+        double meas = 0;
+        fmsim::workloads::Op op;
+        if (sweep == "matmul") {
+            meas = r["latency_ms"].get<double>() / 1e3;
+            op = gemm_op(1, r["M"], r["N"], r["K"], DType::bf16);
+        } else if (sweep == "gelu") {
+            meas = r["elements"].get<double>() / r["gelements_per_s"].get<double>() / 1e9;
+            op = elementwise_op(OpKind::activation, r["elements"], 9, DType::bf16);
+        } else {
+            meas = r["M"].get<double>() * r["N"].get<double>() / r["gelements_per_s"].get<double>() / 1e9;
+            op = rowwise_op(sweep == "softmax" ? OpKind::softmax : OpKind::layer_norm, r["M"], r["N"], DType::bf16);
+        }
+        errors.push_back((call_of(op, hw) - meas) / meas);
+    }
+    return errors;
 }
 }  // namespace
 
 TEST(ValidationA100, GemmSweepMeetsTargets) {
-    std::vector<double> errors;
-    for (const auto& r : measured()["matmul"]["A100"]) {
-        const double meas = r["latency_ms"].get<double>() / 1e3;
-        errors.push_back((call_of(gemm_op(1, r["M"], r["N"], r["K"], DType::bf16)) - meas) / meas);
-    }
+    const auto errors = sweep_errors("matmul", "A100", a100());
     EXPECT_LE(median_abs(errors), 0.10);  // today 7.2%
     EXPECT_LE(worst_abs(errors), 0.25);   // today 17.4%
 }
 
 TEST(ValidationA100, SoftmaxSweepMeetsTargets) {
-    std::vector<double> errors;
-    for (const auto& r : measured()["softmax"]["A100"])
-        errors.push_back((call_of(rowwise_op(OpKind::softmax, r["M"], r["N"], DType::bf16)) - rowwise_measured_s(r)) /
-                         rowwise_measured_s(r));
+    const auto errors = sweep_errors("softmax", "A100", a100());
     EXPECT_LE(median_abs(errors), 0.10);  // today 3.8%
     EXPECT_LE(worst_abs(errors), 0.25);   // today 18.8%
 }
 
 TEST(ValidationA100, LayerNormSweepMeetsTargets) {
-    std::vector<double> errors;
-    for (const auto& r : measured()["layernorm"]["A100"])
-        errors.push_back(
-            (call_of(rowwise_op(OpKind::layer_norm, r["M"], r["N"], DType::bf16)) - rowwise_measured_s(r)) /
-            rowwise_measured_s(r));
+    const auto errors = sweep_errors("layernorm", "A100", a100());
     EXPECT_LE(median_abs(errors), 0.10);  // today 6.5%
     EXPECT_LE(worst_abs(errors), 0.25);   // today 14.2%
 }
 
 TEST(ValidationA100, GeluSweepMeetsTargets) {
-    std::vector<double> errors;
-    for (const auto& r : measured()["gelu"]["A100"]) {
-        const double meas = r["elements"].get<double>() / r["gelements_per_s"].get<double>() / 1e9;
-        errors.push_back((call_of(elementwise_op(OpKind::activation, r["elements"], 9, DType::bf16)) - meas) / meas);
-    }
+    const auto errors = sweep_errors("gelu", "A100", a100());
     EXPECT_LE(median_abs(errors), 0.10);  // today 2.5%
     EXPECT_LE(worst_abs(errors), 0.25);   // today 18.8%
 }
@@ -127,30 +131,9 @@ TEST(ValidationA100, Gpt3LayerDecode) { check_gpt3_layer("decode", 0.03, 0.09); 
 // The MI210 preset, calibrated on nothing here, against the same scripts' MI210 measurements: far
 // from the targets (docs/validation.md says why); the errors must not grow.
 TEST(ValidationMi210, SweepsDoNotRegress) {
-    static const HardwareSpec mi210 = load_hardware("mi210");
-    static const RuntimeSpec eager = load_runtime("pytorch-eager"), compiled = load_runtime("pytorch-compile");
-    auto call = [&](const fmsim::workloads::Op& op, bool compiled_call) {
-        const RuntimeSpec& rt = compiled_call ? compiled : eager;
-        return isolated_call_s(op, simulate_kernel(plan_op(op, mi210, rt), mi210), rt);
-    };
-    std::vector<double> gemm, softmax, layernorm, gelu;
-    for (const auto& r : measured()["matmul"]["MI210"]) {
-        const double meas = r["latency_ms"].get<double>() / 1e3;
-        gemm.push_back((call(gemm_op(1, r["M"], r["N"], r["K"], DType::bf16), false) - meas) / meas);
-    }
-    for (const auto& r : measured()["softmax"]["MI210"])
-        softmax.push_back((call(rowwise_op(OpKind::softmax, r["M"], r["N"], DType::bf16), false) - rowwise_measured_s(r)) /
-                          rowwise_measured_s(r));
-    for (const auto& r : measured()["layernorm"]["MI210"])
-        layernorm.push_back(
-            (call(rowwise_op(OpKind::layer_norm, r["M"], r["N"], DType::bf16), true) - rowwise_measured_s(r)) /
-            rowwise_measured_s(r));
-    for (const auto& r : measured()["gelu"]["MI210"]) {
-        const double meas = r["elements"].get<double>() / r["gelements_per_s"].get<double>() / 1e9;
-        gelu.push_back((call(elementwise_op(OpKind::activation, r["elements"], 9, DType::bf16), true) - meas) / meas);
-    }
-    EXPECT_LE(median_abs(gemm), 0.335);       // today 33.0%
-    EXPECT_LE(median_abs(softmax), 0.52);     // today 51.6%
-    EXPECT_LE(median_abs(layernorm), 0.275);  // today 27.0%
-    EXPECT_LE(median_abs(gelu), 0.94);        // today 93.6%
+    const HardwareSpec mi210 = load_hardware("mi210");
+    EXPECT_LE(median_abs(sweep_errors("matmul", "MI210", mi210)), 0.335);    // today 33.0%
+    EXPECT_LE(median_abs(sweep_errors("softmax", "MI210", mi210)), 0.52);    // today 51.6%
+    EXPECT_LE(median_abs(sweep_errors("layernorm", "MI210", mi210)), 0.275); // today 27.0%
+    EXPECT_LE(median_abs(sweep_errors("gelu", "MI210", mi210)), 0.94);       // today 93.6%
 }
