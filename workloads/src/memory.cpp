@@ -1,5 +1,7 @@
 #include "fmsim/workloads/memory.hpp"
 
+#include "fmsim/workloads/summary.hpp"
+
 #include <algorithm>
 
 namespace fmsim::workloads {
@@ -28,6 +30,15 @@ std::vector<std::int64_t> live_activation_bytes_by_op(const OpGraph& g) {
         live -= freed_after[i];
     }
     return out;
+}
+
+std::int64_t peak_live_activation_bytes(const OpGraph& g) {
+    const auto live = live_activation_bytes_by_op(g);
+    if (!live.empty()) return *std::max_element(live.begin(), live.end());
+    std::int64_t inputs = 0;  // no op: only the graph's inputs are resident
+    for (ValueId v = 0; v < g.value_count(); ++v)
+        if (g.value(v).tensor.cls == TensorClass::activation) inputs += g.value(v).tensor.bytes();
+    return inputs;
 }
 
 }  // namespace fmsim::workloads

@@ -13,33 +13,6 @@ namespace fmsim::workloads {
 
 using json = nlohmann::ordered_json;
 
-std::int64_t peak_live_activation_bytes(const OpGraph& g) {
-    const std::size_t n_values = g.value_count();
-    std::vector<std::int64_t> last_use(n_values, -1);
-    for (OpId i = 0; i < g.op_count(); ++i)
-        for (ValueId v : g.op(i).inputs) last_use[v] = std::max<std::int64_t>(last_use[v], i);
-    // Bytes of the values that die after each op: only their sum matters, so no per-op lists.
-    std::vector<std::int64_t> freed_after(g.op_count(), 0);
-    std::int64_t live = 0;
-    for (ValueId v = 0; v < n_values; ++v) {
-        const Value& val = g.value(v);
-        if (val.tensor.cls != TensorClass::activation) continue;
-        const std::int64_t bytes = val.tensor.bytes();
-        const std::int64_t born = val.producer ? static_cast<std::int64_t>(*val.producer) : -1;
-        if (born < 0) live += bytes;  // graph inputs are resident from the start
-        const std::int64_t end = std::max(last_use[v], born);
-        if (end >= 0) freed_after[static_cast<std::size_t>(end)] += bytes;
-    }
-    std::int64_t peak = live;
-    for (OpId i = 0; i < g.op_count(); ++i) {
-        for (ValueId v : g.op(i).outputs)
-            if (g.value(v).tensor.cls == TensorClass::activation) live += g.value(v).tensor.bytes();
-        peak = std::max(peak, live);
-        live -= freed_after[i];
-    }
-    return peak;
-}
-
 GraphSummary summarize(const Workload& w) {
     GraphSummary s;
     std::unordered_set<std::string> seen_weights;

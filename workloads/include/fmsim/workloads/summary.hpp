@@ -38,7 +38,7 @@ struct GraphSummary {
 GraphSummary summarize(const Workload& w);
 
 // Peak bytes of activation-class values alive at once when ops run in id order; a value lives
-// from its producer until its last consumer.
+// from its producer until its last consumer: the maximum of live_activation_bytes_by_op (memory.hpp).
 std::int64_t peak_live_activation_bytes(const OpGraph& g);
 
 // The `fmsim graph --json` object (stable keys; docs/cli.md).
