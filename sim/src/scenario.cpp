@@ -92,21 +92,15 @@ Scenario load_scenario(const std::string& path) {
     Scenario sc;
     sc.name = f.name;
     sc.description = f.description;
-    sc.query.model = f.model;
-    if (f.model.find('/') != std::string::npos || f.model.ends_with(".json")) {
-        const auto p = std::filesystem::path(f.model);
-        if (p.is_relative()) sc.query.model = (std::filesystem::path(path).parent_path() / p).string();
-    }
-    sc.hardware = f.hardware;
-    if (f.hardware.find('/') != std::string::npos || f.hardware.ends_with(".json")) {
-        const auto p = std::filesystem::path(f.hardware);
-        if (p.is_relative()) sc.hardware = (std::filesystem::path(path).parent_path() / p).string();
-    }
-    sc.runtime = f.runtime;
-    if (f.runtime.find('/') != std::string::npos || f.runtime.ends_with(".json")) {
-        const auto p = std::filesystem::path(f.runtime);
-        if (p.is_relative()) sc.runtime = (std::filesystem::path(path).parent_path() / p).string();
-    }
+    // A preset name stays a name; a path (a '/' or .json) is relative to the scenario file.
+    auto resolve = [&](const std::string& name_or_path) {
+        const std::filesystem::path p = name_or_path;
+        const bool is_path = name_or_path.find('/') != std::string::npos || name_or_path.ends_with(".json");
+        return is_path && p.is_relative() ? (std::filesystem::path(path).parent_path() / p).string() : name_or_path;
+    };
+    sc.query.model = resolve(f.model);
+    sc.hardware = resolve(f.hardware);
+    sc.runtime = resolve(f.runtime);
     if (f.phase != "default") sc.query.phase = parse_run_phase(f.phase);
     sc.query.run.batch = f.batch;
     sc.query.run.input_len = f.input_len;
