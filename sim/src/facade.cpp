@@ -46,11 +46,6 @@ std::string block_pattern(const std::string& name) {
 }
 }  // namespace
 
-double memory_peak_bytes(const GraphSummary& s) {
-    return static_cast<double>(s.weight_bytes + s.kv_cache_bytes + s.activation_bytes + s.gradient_bytes +
-                               s.optimizer_state_bytes);
-}
-
 ReplayResult replay_workload(const GraphResult& g, const std::string& hardware, const std::string& runtime) {
     const Workload& w = g.workload;
     const auto hw = hwmodels::load_hardware(hardware);

@@ -71,8 +71,6 @@ struct ReplayResult {
 // `runtime`: a preset in configs/runtime/ or a path to one.
 ReplayResult replay_workload(const GraphResult& g, const std::string& hardware,
                              const std::string& runtime = hwmodels::kDefaultRuntime);
-// Peak device memory of a workload (see ReplayResult).
-double memory_peak_bytes(const workloads::GraphSummary& s);
 std::string replay_text(const ReplayResult& r);
 // The replay as the "replay" object of `fmsim graph --json --hardware` (docs/cli.md); keys that do
 // not apply (TTFT outside generation) are null.
