@@ -8,7 +8,9 @@
 #include <algorithm>
 #include <cstdlib>
 #include <deque>
-#include <memory>
+#include <string>
+#include <utility>
+#include <vector>
 
 #include "fmsim/hwmodels/replay.hpp"
 
@@ -35,16 +37,19 @@ constexpr std::int64_t kMinBuffers = 2;
 constexpr std::int64_t kMaxInFlight = 64;
 
 // Memory interleaved over `channels` channels; a request is striped over all of them and each
-// channel serves its parts in arrival order. Requests reserve channel time when issued, so the
-// callers (method processes) need no thread of their own: they wait for the returned time.
+// channel serves its parts in arrival order. Every request is striped evenly, so the channels stay
+// in step and one free time stands for all of them. Requests reserve channel time when issued, so
+// the callers (method processes) need no thread of their own: they wait for the returned time.
 class ChannelBank : public sc_core::sc_module {
 public:
     explicit ChannelBank(const sc_core::sc_module_name& name) : sc_core::sc_module(name) {}
 
     void configure(std::int64_t channels, double bytes_per_s, double latency_s) {
-        free_at_.assign(static_cast<std::size_t>(std::max<std::int64_t>(1, channels)), sc_core::sc_time_stamp());
-        channel_bytes_per_s_ = bytes_per_s / static_cast<double>(free_at_.size());
+        channels_ = static_cast<double>(std::max<std::int64_t>(1, channels));
+        free_at_ = sc_core::sc_time_stamp();
+        channel_bytes_per_s_ = bytes_per_s / channels_;
         latency_ = sc_time(latency_s, SC_SEC);
+        transfer_bytes_ = 0;
     }
 
     struct Grant {
@@ -54,19 +59,27 @@ public:
     // Reserves the channels for `bytes` requested at `at`.
     Grant request(sc_time at, double bytes) {
         if (bytes <= 0) return {at, at};
-        const double part = bytes / static_cast<double>(free_at_.size());
-        sc_time done = at;
-        for (sc_time& free : free_at_) {
-            free = std::max(at, free) + sc_time(part / channel_bytes_per_s_, SC_SEC);
-            done = std::max(done, free);
-        }
-        return {done, done + latency_};
+        free_at_ = std::max(at, free_at_) + transfer_time(bytes);
+        return {free_at_, free_at_ + latency_};
     }
 
 private:
-    std::vector<sc_time> free_at_;
+    // A channel's time for its part of `bytes`. A kernel's requests are all the same size, so the
+    // last one is kept (sc_time from seconds is not free).
+    sc_time transfer_time(double bytes) {
+        if (bytes != transfer_bytes_) {
+            transfer_bytes_ = bytes;
+            transfer_ = sc_time(bytes / channels_ / channel_bytes_per_s_, SC_SEC);
+        }
+        return transfer_;
+    }
+
+    double channels_ = 1;
+    sc_time free_at_;
     double channel_bytes_per_s_ = 1;
     sc_time latency_;
+    double transfer_bytes_ = 0;
+    sc_time transfer_;
 };
 
 // The device: built once per process (SystemC elaborates once), reconfigured per kernel.
@@ -79,7 +92,8 @@ public:
 
     double run(const TileProgram& p, const HardwareSpec& hw) {
         const auto* l2 = hw.chip_level();
-        dram_.configure(hw.memory.channels, hw.memory_bandwidth_bytes_per_s() * kDramEfficiency,
+        const double dram_bw = hw.achievable_memory_bandwidth_bytes_per_s() * p.dram_bandwidth_fraction;
+        dram_.configure(hw.memory.channels, dram_bw,
                         hw.memory.latency_ns * 1e-9);
         l2_.configure(1, l2 ? l2->bandwidth_gbps * 1e9 : hw.memory_bandwidth_bytes_per_s(),
                       l2 ? l2->latency_ns * 1e-9 : 0);
@@ -89,22 +103,22 @@ public:
         Step step{sc_time(p.compute_cycles_per_tile / static_cast<double>(steps) / (hw.clock.sustained_mhz * 1e6), SC_SEC),
                   p.dram_bytes_per_tile / static_cast<double>(steps), p.l2_bytes_per_tile / static_cast<double>(steps),
                   kMinBuffers};
-        const double active = static_cast<double>(std::min(slots, p.tiles));
-        const double share = hw.memory_bandwidth_bytes_per_s() * kDramEfficiency / active;
+        const std::int64_t active = std::min(slots, p.tiles);
+        const double share = dram_bw / static_cast<double>(active);
         if (step.dram_bytes > 0)
             step.in_flight = std::clamp<std::int64_t>(
                 static_cast<std::int64_t>(std::ceil(hw.memory.latency_ns * 1e-9 * share / step.dram_bytes)) + 1,
                 kMinBuffers, kMaxInFlight);
+        step_ = step;
+        while (static_cast<std::int64_t>(slots_.size()) < active) add_slot();
+        for (std::int64_t s = 0; s < active; ++s)
+            slots_[static_cast<std::size_t>(s)].reset((p.tiles / slots + (s < p.tiles % slots ? 1 : 0)) * steps);
+        // The slots start together, in a delta cycle at the current time. SystemC triggers a delta
+        // cycle's notifications last first, so notifying the last slot first runs slot 0 first: the
+        // slots' first requests reach the channels in slot order.
+        for (std::int64_t s = active - 1; s >= 0; --s)
+            slots_[static_cast<std::size_t>(s)].start.notify(SC_ZERO_TIME);
         const sc_time start = sc_core::sc_time_stamp();
-        sc_core::sc_spawn_options method;
-        method.spawn_method();
-        std::vector<std::shared_ptr<Slot>> live;
-        for (std::int64_t s = 0; s < std::min(slots, p.tiles); ++s) {
-            auto slot = std::make_shared<Slot>();
-            slot->steps = (p.tiles / slots + (s < p.tiles % slots ? 1 : 0)) * steps;
-            live.push_back(slot);
-            sc_core::sc_spawn([this, slot, step] { advance(*slot, step); }, nullptr, &method);
-        }
         sc_core::sc_start();
         return (sc_core::sc_time_stamp() - start).to_seconds();
     }
@@ -118,14 +132,34 @@ private:
     // One tile slot of a core: loads run ahead of compute by up to Step::in_flight steps, and a new load
     // may be issued once the previous one has left the channels (its latency overlaps).
     struct Slot {
+        sc_core::sc_event start;  // the slot's method process waits on it between kernels
         std::int64_t steps = 0, loaded = 0, computed = 0;
         std::deque<sc_time> arriving;  // loads in flight, by arrival time
         sc_time channels_free;         // when this slot's last request finished transferring
         bool computing = false;
         sc_time compute_done;
+
+        void reset(std::int64_t kernel_steps) {
+            steps = kernel_steps;
+            loaded = computed = 0;
+            arriving.clear();
+            channels_free = compute_done = sc_time();
+            computing = false;
+        }
     };
 
     Device() : dram_("dram"), l2_("l2") {}
+
+    // Slots and their method processes are made once and reused by every kernel: a process made
+    // per kernel would stay allocated for the rest of the run (SystemC keeps method processes).
+    void add_slot() {
+        Slot& slot = slots_.emplace_back();
+        sc_core::sc_spawn_options method;
+        method.spawn_method();
+        method.dont_initialize();
+        method.set_sensitivity(&slot.start);
+        sc_core::sc_spawn([this, &slot] { advance(slot, step_); }, nullptr, &method);
+    }
 
     // The slot's state machine, run as a method process at each of its completion times. It loops
     // until nothing more can happen now (zero-byte loads and zero-cycle steps finish at once).
@@ -171,6 +205,8 @@ private:
 
     ChannelBank dram_;
     ChannelBank l2_;
+    std::deque<Slot> slots_;  // deque: a slot's process holds its address
+    Step step_{};             // the running kernel's
 };
 
 void quiet_systemc() {
@@ -189,7 +225,8 @@ KernelTiming simulate_kernel(const TileProgram& plan, const HardwareSpec& hw) {
     const double slots = static_cast<double>(hw.cores * plan.tiles_per_core_at_once);
     t.compute_bound_s = std::ceil(static_cast<double>(plan.tiles) / slots) * plan.compute_cycles_per_tile / clock_hz;
     t.memory_bound_s =
-        plan.dram_bytes_per_tile * static_cast<double>(plan.tiles) / (hw.memory_bandwidth_bytes_per_s() * kDramEfficiency);
+        plan.dram_bytes_per_tile * static_cast<double>(plan.tiles) /
+        (hw.achievable_memory_bandwidth_bytes_per_s() * plan.dram_bandwidth_fraction);
     const double exec = plan.tiles > 0 ? Device::instance().run(plan, hw) : 0;
     t.time_s = t.launch_s + exec;
     t.bound = t.launch_s > exec ? "latency" : t.compute_bound_s >= t.memory_bound_s ? "compute" : "memory";
@@ -197,13 +234,44 @@ KernelTiming simulate_kernel(const TileProgram& plan, const HardwareSpec& hw) {
     return t;
 }
 
-const KernelTiming* KernelCache::find(const std::string& key) const {
-    auto it = entries_.find(key);
-    return it == entries_.end() ? nullptr : &it->second;
+namespace {
+
+// The tile program's fields that its simulation depends on, as raw bytes: exact, and no number
+// formatting per kernel.
+void append_program_key(const TileProgram& plan, std::string& key) {
+    key.append(plan.mapping);
+    for (double v : {static_cast<double>(plan.tiles), static_cast<double>(plan.tiles_per_core_at_once),
+                     static_cast<double>(plan.kernels), plan.compute_cycles_per_tile, plan.dram_bytes_per_tile,
+                     plan.l2_bytes_per_tile, plan.dram_bandwidth_fraction})
+        key.append(reinterpret_cast<const char*>(&v), sizeof v);
 }
 
-const KernelTiming& KernelCache::insert(const std::string& key, KernelTiming t) {
-    return entries_.insert_or_assign(key, std::move(t)).first->second;
+// `simulated`: the program's run on an idle device, perhaps another op's with the same program.
+OpKernel op_kernel(TileProgram plan, const KernelTiming& simulated, const HardwareSpec& hw) {
+    OpKernel k;
+    k.timing = simulated;
+    k.dynamic_energy = dynamic_energy(count_actions(plan), hw.energy);
+    k.timing.plan = std::move(plan);
+    return k;
+}
+
+}  // namespace
+
+KernelCache::Found KernelCache::find_or_simulate(const workloads::Op& op, const HardwareSpec& hw,
+                                                 const RuntimeSpec& rt) {
+    key_.clear();
+    append_plan_key(op, rt, key_);
+    if (auto it = by_op_.find(key_); it != by_op_.end()) return {it->second, false};
+    const std::size_t index = kernels_.size();
+    by_op_.emplace(key_, index);
+    TileProgram plan = plan_op(op, hw, rt);
+    key_.clear();
+    append_program_key(plan, key_);
+    auto program = by_program_.find(key_);
+    const bool simulated = program == by_program_.end();
+    if (simulated) program = by_program_.emplace(key_, simulate_kernel(plan, hw)).first;
+    kernels_.push_back(op_kernel(std::move(plan), program->second, hw));
+    return {index, simulated};
 }
 
 double isolated_call_s(const workloads::Op& op, const KernelTiming& k, const RuntimeSpec& rt) {
@@ -217,6 +285,9 @@ double isolated_call_s(const workloads::Op& op, const KernelTiming& k, const Run
 Timeline replay_graph(const workloads::OpGraph& graph, const HardwareSpec& hw, const RuntimeSpec& rt,
                       KernelCache* cache) {
     Timeline tl;
+    tl.ops.reserve(graph.op_count());
+    // Timeline::kernels index of each cache entry this graph uses (-1: not yet).
+    std::vector<std::int64_t> local_index;
     // Host clock: when the next kernel has been dispatched and launched. Under CUDA graphs the
     // host launches the whole graph once and the device walks it.
     double host = rt.cuda_graphs ? rt.graph_launch_us * 1e-6 : 0;
@@ -224,46 +295,53 @@ Timeline replay_graph(const workloads::OpGraph& graph, const HardwareSpec& hw, c
     for (workloads::OpId id : graph.topological_order()) {
         const workloads::Op& op = graph.op(id);
         if (op.kind == workloads::OpKind::collective) continue;  // one device: no peers (issue 5)
-        const TileProgram plan = plan_op(op, hw, rt);
-        // The tile program's fields as raw bytes: exact, and no number formatting per op.
-        std::string key = plan.mapping;
-        for (double v : {static_cast<double>(plan.tiles), static_cast<double>(plan.tiles_per_core_at_once),
-                         static_cast<double>(plan.kernels), plan.compute_cycles_per_tile, plan.dram_bytes_per_tile,
-                         plan.l2_bytes_per_tile})
-            key.append(reinterpret_cast<const char*>(&v), sizeof v);
-        const KernelTiming* hit = cache ? cache->find(key) : nullptr;
-        KernelTiming k;
-        if (hit) {
-            k = *hit;
-            ++tl.reused;
+        OpTiming o;
+        o.op = id;
+        EnergyBreakdown dynamic;
+        if (cache) {
+            const auto found = cache->find_or_simulate(op, hw, rt);
+            if (found.simulated) {
+                ++tl.simulated;
+            } else {
+                ++tl.reused;
+            }
+            if (found.index >= local_index.size()) local_index.resize(found.index + 1, -1);
+            if (local_index[found.index] < 0) {
+                local_index[found.index] = static_cast<std::int64_t>(tl.kernels.size());
+                tl.kernels.push_back(cache->at(found.index).timing);
+            }
+            o.kernel = static_cast<std::uint32_t>(local_index[found.index]);
+            dynamic = cache->at(found.index).dynamic_energy;
         } else {
-            k = simulate_kernel(plan, hw);
-            if (cache) cache->insert(key, k);
+            TileProgram plan = plan_op(op, hw, rt);
+            const KernelTiming simulated = simulate_kernel(plan, hw);
             ++tl.simulated;
+            OpKernel k = op_kernel(std::move(plan), simulated, hw);
+            o.kernel = static_cast<std::uint32_t>(tl.kernels.size());
+            tl.kernels.push_back(std::move(k.timing));
+            dynamic = k.dynamic_energy;
         }
-        k.plan.flops = plan.flops;
-        k.plan.bytes = plan.bytes;
+        const KernelTiming& k = tl.kernels[o.kernel];
         const double exec = k.time_s - k.launch_s;
-        double start = 0;
         if (rt.cuda_graphs) {
-            k.launch_s = static_cast<double>(plan.kernels) * rt.graph_kernel_gap_us * 1e-6;
-            start = std::max(device_free + k.launch_s, host);
+            o.launch_s = static_cast<double>(k.plan.kernels) * rt.graph_kernel_gap_us * 1e-6;
+            o.start_s = std::max(device_free + o.launch_s, host);
         } else {
-            host += rt.dispatch_s(op) + k.launch_s;
-            start = std::max(device_free, host);
+            o.launch_s = k.launch_s;
+            host += rt.dispatch_s(op) + o.launch_s;
+            o.start_s = std::max(device_free, host);
         }
-        k.time_s = start + exec - device_free;
-        // Priced from this op's own plan (a cached twin may differ in dtype) over its replay time.
-        k.energy = kernel_energy(plan, hw.energy, k.time_s);
-        tl.ops.push_back(OpTiming{id, start, k});
-        device_free = start + exec;
+        o.time_s = o.start_s + exec - device_free;
+        o.energy = kernel_energy(dynamic, hw.energy, o.time_s);
+        tl.ops.push_back(o);
+        device_free = o.start_s + exec;
     }
     // The host's wake-up at the end is charged to the last op, so the ops' times add up to the total.
     tl.total_s = device_free + rt.sync_us * 1e-6;
     if (!tl.ops.empty()) {
         auto& last = tl.ops.back();
-        last.timing.time_s += rt.sync_us * 1e-6;
-        last.timing.energy = kernel_energy(plan_op(graph.op(last.op), hw, rt), hw.energy, last.timing.time_s);
+        last.time_s += rt.sync_us * 1e-6;
+        last.energy = kernel_energy(tl.kernel_of(last).plan, hw.energy, last.time_s);
     }
     return tl;
 }

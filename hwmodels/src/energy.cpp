@@ -79,7 +79,12 @@ EnergyBreakdown energy_of(const ActionCounts& c, const EnergyCosts& e, double ti
 }
 
 EnergyBreakdown kernel_energy(const TileProgram& p, const EnergyCosts& e, double time_s) {
-    EnergyBreakdown b = energy_of(count_actions(p), e, time_s);
+    return kernel_energy(dynamic_energy(count_actions(p), e), e, time_s);
+}
+
+EnergyBreakdown kernel_energy(const EnergyBreakdown& dynamic, const EnergyCosts& e, double time_s) {
+    EnergyBreakdown b = dynamic;
+    b.static_j = e.static_w * time_s;
     // The board's power limiter holds average power at or under TDP by lowering clock and voltage;
     // the sustained clock already reflects that throttling, so counted energy above TDP x time
     // means the per-action figures (taken at other operating points) overstate it: the dynamic

@@ -4,6 +4,7 @@
 #include <fstream>
 
 #include "fmsim/hwmodels/energy.hpp"
+#include "fmsim/hwmodels/hardware_json.hpp"
 #include "fmsim/workloads/errors.hpp"
 #include "fmsim/workloads/schema.hpp"
 
@@ -143,7 +144,11 @@ const Schema<OffChipMemorySpec>& memory_schema() {
                      "Independent channels (controllers) that share the bandwidth.")
             .number("latency_ns", &OffChipMemorySpec::latency_ns, std::nullopt, "ns", "Load-to-use latency.")
             .number("energy_pj_per_bit", &OffChipMemorySpec::energy_pj_per_bit, std::nullopt, "pJ/bit",
-                    "Access energy per bit moved.");
+                    "Access energy per bit moved.")
+            .number("stream_efficiency", &OffChipMemorySpec::stream_efficiency, 0.87, "fraction",
+                    "Fraction of the peak bandwidth that streaming kernels sustain, from a measured STREAM-like "
+                    "benchmark of the device. The default is the A100 80GB's BabelStream Triad, 1774 of "
+                    "2039 GB/s (hardware sheet section 8); 'sources' should say where another value comes from.");
     return s;
 }
 
@@ -260,15 +265,22 @@ std::vector<std::string> hardware_names() { return workloads::json_file_stems(ha
 
 HardwareSpec load_hardware(const std::string& name_or_path) {
     const auto path = workloads::preset_path(name_or_path, hardware_dir(), "hardware", "presets");
-    const json j = workloads::read_json_file(path);
-    const ConfigContext ctx{path.string(), ""};
+    return hardware_from_json(workloads::read_json_file(path), ConfigContext{path.string(), ""}, path.stem().string(),
+                              path.parent_path());
+}
+
+HardwareSpec hardware_from_json(const json& j, const ConfigContext& ctx, const std::string& name,
+                                const std::filesystem::path& dir) {
     const HardwareFields f = hardware_schema().parse(j, ctx);
     if (f.clock.boost_mhz < f.clock.sustained_mhz)
         ctx.at("clock").at("boost_mhz").fail("expected at least sustained_mhz (" +
                                              std::to_string(f.clock.sustained_mhz) + ")");
+    if (f.memory.stream_efficiency <= 0 || f.memory.stream_efficiency > 1)
+        ctx.at("memory").at("stream_efficiency").fail("expected a fraction in (0, 1], got " +
+                                                      std::to_string(f.memory.stream_efficiency));
     if (f.power.idle_w > f.power.tdp_w) ctx.at("power").at("idle_w").fail("expected at most tdp_w");
     HardwareSpec h;
-    h.name = path.stem().string();
+    h.name = name;
     h.description = f.description;
     h.kind = f.kind == "gpu" ? DeviceKind::gpu : f.kind == "tpu" ? DeviceKind::tpu : f.kind == "npu" ? DeviceKind::npu
                                                                                                    : DeviceKind::soc;
@@ -285,7 +297,7 @@ HardwareSpec load_hardware(const std::string& name_or_path) {
     if (f.area_mm2 > 0) h.area_mm2 = f.area_mm2;
     h.published_dense_tflops = f.published_dense_tflops;
     h.tech = f.tech;
-    const auto tech_file = find_tech(f.tech, path.parent_path());
+    const auto tech_file = find_tech(f.tech, dir);
     if (!tech_file) {
         const auto names = tech_names();
         const std::string hint = workloads::did_you_mean(f.tech, names);

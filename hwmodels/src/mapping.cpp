@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cmath>
 #include <limits>
+#include <type_traits>
 #include <utility>
 
 namespace fmsim::hwmodels {
@@ -71,16 +72,16 @@ double gemm_core_sram_bytes(std::int64_t tm, std::int64_t tn, std::int64_t k, do
 }
 
 // Thread-block tiling with waves over the cores and split-K for skinny shapes; the candidate
-// with the shortest bound (compute, DRAM or L2) wins, as a tuned BLAS library's heuristic would.
+// with the shortest bound (compute, DRAM at the `dram_bw` the kernel will get, or L2) wins, as a
+// tuned BLAS library's heuristic would.
 TileProgram plan_gemm(const GemmDims& g, DType a_type, DType b_type, DType out_type, DType math,
-                      const HardwareSpec& hw, double flops, double bytes) {
+                      const HardwareSpec& hw, double dram_bw, double flops, double bytes) {
     const auto [math_path, rate] = matrix_path(hw, math);
     const double clock_hz = hw.clock.sustained_mhz * 1e6;
     const auto* smem = hw.core_level();
     const auto* l2 = hw.chip_level();
     const double l2_capacity = l2 ? l2->capacity_kib * 1024 : 0;
     const double l2_bw = l2 ? l2->bandwidth_gbps * 1e9 : hw.memory_bandwidth_bytes_per_s();
-    const double dram_bw = hw.memory_bandwidth_bytes_per_s();
     const double a_bytes = bytes_of(g.batch * g.m * g.k, a_type), b_bytes = bytes_of(g.batch * g.k * g.n, b_type);
     const double c_bytes = bytes_of(g.batch * g.m * g.n, out_type);
     const double elem = static_cast<double>(workloads::bits_per_element(a_type)) / 8;
@@ -245,8 +246,10 @@ TileProgram plan_attention(const Op& op, const AttentionDims& a, const HardwareS
 
 }  // namespace
 
-TileProgram plan_op(const Op& op, const HardwareSpec& hw, const RuntimeSpec& rt) {
+namespace {
+TileProgram plan_kernel(const Op& op, const HardwareSpec& hw, const RuntimeSpec& rt) {
     const DType out_type = op.writes.empty() ? DType::bf16 : op.writes.front().dtype;
+    const double dram_bw = hw.achievable_memory_bandwidth_bytes_per_s() * rt.kernel_bandwidth_fraction;
     if (const auto* g = std::get_if<GemmDims>(&op.dims)) {
         DType a = DType::bf16, b = DType::bf16;
         if (!op.reads.empty()) a = op.reads.front().dtype;
@@ -256,7 +259,7 @@ TileProgram plan_op(const Op& op, const HardwareSpec& hw, const RuntimeSpec& rt)
         if (hw.matrix.kind == MatrixEngineKind::systolic_array)
             return plan_systolic(*g, a, b, out_type, op.math_dtype, hw, op.flops,
                                  static_cast<double>(op.bytes_read() + op.bytes_written()));
-        return plan_gemm(*g, a, b, out_type, op.math_dtype, hw, op.flops,
+        return plan_gemm(*g, a, b, out_type, op.math_dtype, hw, dram_bw, op.flops,
                          static_cast<double>(op.bytes_read() + op.bytes_written()));
     }
     if (const auto* c = std::get_if<ConvDims>(&op.dims)) {
@@ -269,7 +272,7 @@ TileProgram plan_op(const Op& op, const HardwareSpec& hw, const RuntimeSpec& rt)
         const double op_bytes = static_cast<double>(op.bytes_read() + op.bytes_written());
         if (hw.matrix.kind == MatrixEngineKind::systolic_array)
             return plan_systolic(g, a, a, out_type, op.math_dtype, hw, op.flops, op_bytes);
-        return plan_gemm(g, a, a, out_type, op.math_dtype, hw, op.flops, op_bytes);
+        return plan_gemm(g, a, a, out_type, op.math_dtype, hw, dram_bw, op.flops, op_bytes);
     }
     if (const auto* a = std::get_if<AttentionDims>(&op.dims)) return plan_attention(op, *a, hw);
     std::int64_t rows = 0;
@@ -283,6 +286,61 @@ TileProgram plan_op(const Op& op, const HardwareSpec& hw, const RuntimeSpec& rt)
             reread = (k.multi_pass_reads - 1) * static_cast<double>(x.bytes());
     }
     return plan_stream(op, hw, rows, reread);
+}
+
+// Raw bytes of plain values for append_plan_key (exact, and no number formatting per op).
+template <class T>
+void append_raw(std::string& key, const T& v) {
+    static_assert(std::is_trivially_copyable_v<T>);
+    key.append(reinterpret_cast<const char*>(&v), sizeof v);
+}
+
+void append_raw(std::string& key, const std::vector<std::int64_t>& v) {
+    append_raw(key, v.size());
+    key.append(reinterpret_cast<const char*>(v.data()), v.size() * sizeof(std::int64_t));
+}
+
+void append_raw(std::string& key, const std::vector<workloads::TensorRef>& tensors) {
+    append_raw(key, tensors.size());
+    for (const auto& t : tensors) {
+        append_raw(key, t.dtype);
+        append_raw(key, t.cls);
+        append_raw(key, t.shape);
+    }
+}
+
+void append_raw(std::string& key, const RowKernelSpec& k) {
+    append_raw(key, k.single_pass_max_cols);
+    append_raw(key, k.multi_pass_reads);
+}
+
+}  // namespace
+
+void append_plan_key(const Op& op, const RuntimeSpec& rt, std::string& key) {
+    append_raw(key, op.kind);
+    append_raw(key, op.math_dtype);
+    append_raw(key, op.flops);
+    append_raw(key, op.dims.index());
+    if (const auto* g = std::get_if<GemmDims>(&op.dims)) {
+        for (std::int64_t v : {g->batch, g->m, g->n, g->k}) append_raw(key, v);
+    } else if (const auto* a = std::get_if<AttentionDims>(&op.dims)) {
+        for (std::int64_t v : {a->batch, a->heads, a->kv_heads, a->seq_q, a->seq_kv, a->head_dim}) append_raw(key, v);
+        append_raw(key, a->causal);
+    } else if (const auto* c = std::get_if<ConvDims>(&op.dims)) {
+        for (std::int64_t v : {c->batch, c->in_channels, c->out_channels, c->groups}) append_raw(key, v);
+        for (const auto* v : {&c->in_spatial, &c->kernel, &c->stride, &c->out_spatial}) append_raw(key, *v);
+    }
+    append_raw(key, op.reads);
+    append_raw(key, op.writes);
+    append_raw(key, rt.softmax);
+    append_raw(key, rt.norm);
+    append_raw(key, rt.kernel_bandwidth_fraction);
+}
+
+TileProgram plan_op(const Op& op, const HardwareSpec& hw, const RuntimeSpec& rt) {
+    TileProgram p = plan_kernel(op, hw, rt);
+    p.dram_bandwidth_fraction = rt.kernel_bandwidth_fraction;
+    return p;
 }
 
 Op gemm_op(std::int64_t batch, std::int64_t m, std::int64_t n, std::int64_t k, DType dtype) {

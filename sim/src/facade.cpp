@@ -9,6 +9,7 @@
 #include <cstdio>
 #include <map>
 #include <sstream>
+#include <unordered_map>
 
 #include "fmsim/hwmodels/replay.hpp"
 #include "fmsim/workloads/errors.hpp"
@@ -18,10 +19,12 @@ namespace fmsim::sim {
 using namespace workloads;
 
 GraphResult describe_graph(const GraphQuery& query) {
-    const auto model = load_model(query.model);
-    RunSpec run = query.run;
-    run.phase = query.phase.value_or(model->default_phase());
-    Workload w = model->build(run);
+    return describe_graph(*load_model(query.model), query.phase, query.run);
+}
+
+GraphResult describe_graph(const Model& model, std::optional<RunPhase> phase, RunSpec run) {
+    run.phase = phase.value_or(model.default_phase());
+    Workload w = model.build(run);
     GraphSummary s = summarize(w);
     return GraphResult{std::move(w), s};
 }
@@ -47,18 +50,29 @@ std::string block_pattern(const std::string& name) {
 }  // namespace
 
 ReplayResult replay_workload(const GraphResult& g, const std::string& hardware, const std::string& runtime) {
+    return replay_workload(g, hwmodels::load_hardware(hardware), hwmodels::load_runtime(runtime));
+}
+
+ReplayResult replay_workload(const GraphResult& g, const hwmodels::HardwareSpec& hw, const hwmodels::RuntimeSpec& rt,
+                             const ReplayOptions& options) {
     const Workload& w = g.workload;
-    const auto hw = hwmodels::load_hardware(hardware);
-    const auto rt = hwmodels::load_runtime(runtime);
     ReplayResult r;
+    r.memory_channels = hw.memory.channels;
     r.hardware = hw.name;
     r.runtime = rt.name;
     r.memory_capacity_bytes = hw.memory.capacity_gb * 1e9;
     hwmodels::KernelCache cache;
     std::map<std::string, double> by_op;
+    // Each op's line in by_op. Stages share most of their ops (copy-on-write graphs), so an op's
+    // line is found by its address once named.
+    std::unordered_map<const Op*, double*> by_op_line;
     double decode_total = 0;
     int decode_steps = 0;
+    std::size_t all_ops = 0;
+    for (const Stage& st : w.stages) all_ops += st.graph->op_count();
+    r.memory_timeline.reserve(all_ops);
     for (const Stage& st : w.stages) {
+        const double stage_start = r.latency_s;
         const auto tl = hwmodels::replay_graph(*st.graph, hw, rt, &cache);
         const double rep = static_cast<double>(st.repeat);
         const auto live = workloads::live_activation_bytes_by_op(*st.graph);
@@ -68,7 +82,7 @@ ReplayResult replay_workload(const GraphResult& g, const std::string& hardware, 
             m.weights_bytes = static_cast<double>(g.summary.weight_bytes);
             m.kv_cache_bytes = static_cast<double>(st.kv_cache_bytes);
             m.activation_bytes = static_cast<double>(live[o.op]);
-            m.workspace_bytes = o.timing.plan.workspace_bytes;
+            m.workspace_bytes = tl.kernel_of(o).plan.workspace_bytes;
             m.training_state_bytes = static_cast<double>(st.gradient_bytes + st.optimizer_state_bytes);
             r.memory_timeline.push_back(m);
             if (m.total_bytes() > r.memory_at_peak.total_bytes()) r.memory_at_peak = m;
@@ -78,10 +92,23 @@ ReplayResult replay_workload(const GraphResult& g, const std::string& hardware, 
         r.kernels_reused += tl.reused;
         for (const auto& o : tl.ops) {
             const Op& op = st.graph->op(o.op);
-            r.group_time_s[static_cast<std::size_t>(op.group)] += o.timing.time_s * rep;
-            r.group_energy_j[static_cast<std::size_t>(op.group)] += o.timing.energy.total_j() * rep;
-            r.energy += o.timing.energy.scaled(rep);
-            by_op[std::string(to_string(op.kind)) + " " + block_pattern(op.name)] += o.timing.time_s * rep;
+            r.group_time_s[static_cast<std::size_t>(op.group)] += o.time_s * rep;
+            r.group_energy_j[static_cast<std::size_t>(op.group)] += o.energy.total_j() * rep;
+            r.energy += o.energy.scaled(rep);
+            double*& line = by_op_line[&op];
+            if (!line) line = &by_op[std::string(to_string(op.kind)) + " " + block_pattern(op.name)];
+            *line += o.time_s * rep;
+            if (options.op_records) {
+                const auto& k = tl.kernel_of(o);
+                r.op_records.push_back(OpRecord{st.name, op.name, std::string(to_string(op.kind)),
+                                                std::string(to_string(op.group)), op.layer, stage_start + o.start_s,
+                                                k.time_s - k.launch_s, op.flops,
+                                                static_cast<double>(op.bytes_read() + op.bytes_written()),
+                                                k.plan.dram_bytes_per_tile * static_cast<double>(k.plan.tiles),
+                                                o.energy.total_j(), k.bound, k.plan.engine == hwmodels::EngineKind::matrix
+                                                                                ? "matrix" : "vector",
+                                                k.plan.mapping, static_cast<double>(st.repeat)});
+            }
         }
         if (st.name == "prefill") r.ttft_s = tl.total_s;
         if (st.name.rfind("decode", 0) == 0) {
@@ -110,7 +137,7 @@ ReplayResult replay_workload(const GraphResult& g, const std::string& hardware, 
     return r;
 }
 
-std::string replay_text(const ReplayResult& r) {
+std::string replay_text(const ReplayResult& r, const std::vector<std::pair<std::string, std::string>>& extra) {
     std::ostringstream os;
     char buf[160];
     os << "\n  on " << r.hardware << " driven by " << r.runtime << " (accuracy: docs/validation.md)\n";
@@ -122,6 +149,10 @@ std::string replay_text(const ReplayResult& r) {
     }
     if (r.tpot_s) {
         std::snprintf(buf, sizeof buf, "  %-18s%.3f ms\n", "TPOT", *r.tpot_s * 1e3);
+        os << buf;
+    }
+    for (const auto& [key, value] : extra) {
+        std::snprintf(buf, sizeof buf, "  %-18s%s\n", key.c_str(), value.c_str());
         os << buf;
     }
     std::snprintf(buf, sizeof buf, "  %-18s%.2f GB peak of %.0f GB: %s", "memory", r.memory_peak_bytes / 1e9,

@@ -56,7 +56,8 @@ std::string hardware_text(const HardwareSpec& h) {
     line("vector peak", vector + " TFLOP/s");
     line("ridge point", ridge + " FLOP/byte (matrix peak / memory bandwidth)");
     line("memory", fixed(h.memory.capacity_gb, 0) + " GB " + h.memory.type + ", " + fixed(h.memory.bandwidth_gbps, 0) +
-                       " GB/s over " + std::to_string(h.memory.channels) + " channels, " +
+                       " GB/s (" + fixed(h.achievable_memory_bandwidth_bytes_per_s() / 1e9, 0) + " streaming) over " +
+                       std::to_string(h.memory.channels) + " channels, " +
                        fixed(h.memory.latency_ns, 0) + " ns, " + fixed(h.memory.energy_pj_per_bit, 2) + " pJ/bit");
     for (const auto& l : h.on_chip)
         line(("on-chip " + l.name).c_str(),
@@ -104,6 +105,7 @@ std::string hardware_json(const HardwareSpec& h) {
                              {"ridge_point_flops_per_byte", ridge},
                              {"memory_capacity_bytes", h.memory.capacity_gb * 1e9},
                              {"memory_bandwidth_bytes_per_s", h.memory_bandwidth_bytes_per_s()},
+                             {"memory_streaming_bandwidth_bytes_per_s", h.achievable_memory_bandwidth_bytes_per_s()},
                              {"tdp_w", h.power.tdp_w},
                              {"tech", h.tech},
                              {"energy",

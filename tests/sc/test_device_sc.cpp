@@ -4,6 +4,7 @@
 
 #include "fmsim/hwmodels/mapping.hpp"
 #include "fmsim/hwmodels/replay.hpp"
+#include "fmsim/hwmodels/runtime.hpp"
 #include "fmsim/sim/facade.hpp"
 #include "fmsim/workloads/model.hpp"
 
@@ -42,7 +43,7 @@ TEST(DeviceSc, CoresContendForDramBandwidth) {
     const double alone = exec_s(stream(1, 1e8, 0));
     const double together = exec_s(stream(a100().cores, 1e8, 0));
     EXPECT_GT(together, 0.9 * a100().cores * alone);
-    const double bw = a100().memory_bandwidth_bytes_per_s() * kDramEfficiency;
+    const double bw = a100().achievable_memory_bandwidth_bytes_per_s();
     EXPECT_NEAR(together, a100().cores * 1e8 / bw, 0.05 * together);
 }
 
@@ -50,7 +51,7 @@ TEST(DeviceSc, LoadsOverlapCompute) {
     // Tiles whose load time equals their compute time: double buffering hides one behind the
     // other, so the kernel takes about one of them, not the sum.
     const double clock = a100().clock.sustained_mhz * 1e6;
-    const double bw_per_core = a100().memory_bandwidth_bytes_per_s() * kDramEfficiency / a100().cores;
+    const double bw_per_core = a100().achievable_memory_bandwidth_bytes_per_s() / a100().cores;
     const double bytes = 4e6, cycles = bytes / bw_per_core * clock;
     const std::int64_t tiles = a100().cores * 8;
     const double both = exec_s(stream(tiles, bytes, cycles));
@@ -169,8 +170,8 @@ TEST(DeviceSc, ReplayEnergyPerTokenSampleAndGroup) {
     const Timeline reused = replay_graph(g, a100(), load_runtime("pytorch-eager"), &cache);
     const Timeline full = replay_graph(g, a100(), load_runtime("pytorch-eager"), nullptr);
     double e_reused = 0, e_full = 0;
-    for (const auto& o : reused.ops) e_reused += o.timing.energy.total_j();
-    for (const auto& o : full.ops) e_full += o.timing.energy.total_j();
+    for (const auto& o : reused.ops) e_reused += o.energy.total_j();
+    for (const auto& o : full.ops) e_full += o.energy.total_j();
     EXPECT_DOUBLE_EQ(e_reused, e_full);
 }
 
@@ -186,12 +187,12 @@ TEST(DeviceSc, EagerDecodeIsHostBoundAndCudaGraphsRemoveIt) {
     const Timeline e = replay_graph(g, a100(), eager, nullptr);
     const Timeline c = replay_graph(g, a100(), graphs, nullptr);
     double host = 0;
-    for (const auto& o : e.ops) host += eager.dispatch_s(g.op(o.op)) + o.timing.launch_s;
+    for (const auto& o : e.ops) host += eager.dispatch_s(g.op(o.op)) + o.launch_s;
     EXPECT_GE(e.total_s, host);  // the host's issue time bounds the eager step
     EXPECT_LT(c.total_s, 0.5 * e.total_s);
     // A graph step: one graph launch, then each kernel's execution plus the 0.5 us gap between kernels.
     double graph_step = graphs.graph_launch_us * 1e-6 + graphs.sync_us * 1e-6;
-    for (const auto& o : c.ops) graph_step += o.timing.launch_s;
+    for (const auto& o : c.ops) graph_step += o.launch_s;
     EXPECT_GT(c.total_s, graph_step);
 }
 
@@ -229,4 +230,21 @@ TEST(DeviceSc, MemoryTimelineFollowsLifetimesAndGivesThePeak) {
     double few_peak = 0;
     for (const auto& m : few) few_peak = std::max(few_peak, m.total_bytes());
     EXPECT_DOUBLE_EQ(few_peak, peak);
+}
+
+TEST(DeviceSc, KernelBandwidthFractionSlowsStreamingOnly) {
+    // A stack whose kernels reach half the streaming bandwidth: a large copy-like kernel takes
+    // twice as long; a compute-bound GEMM is untouched.
+    const auto& hw = load_hardware("mi210");
+    const auto eager = load_runtime("pytorch-eager"), rocm = load_runtime("rocm-pytorch-eager");
+    ASSERT_DOUBLE_EQ(rocm.kernel_bandwidth_fraction, 0.5);
+    const auto gelu = elementwise_op(fmsim::workloads::OpKind::activation, 1 << 28, 9, DType::bf16);
+    const double full = simulate_kernel(plan_op(gelu, hw, eager), hw).time_s;
+    const double half = simulate_kernel(plan_op(gelu, hw, rocm), hw).time_s;
+    EXPECT_NEAR(half / full, 2.0, 0.02);
+    // Streaming at the device's measured STREAM rate: 1 GiB in and out at 0.757 x 1638.4 GB/s.
+    EXPECT_NEAR(full, 2.0 * (1 << 28) * 2 / (0.757 * 1638.4e9), 0.02 * full);
+    const auto big = gemm_op(1, 8192, 8192, 8192, DType::bf16);
+    EXPECT_NEAR(simulate_kernel(plan_op(big, hw, rocm), hw).time_s / simulate_kernel(plan_op(big, hw, eager), hw).time_s,
+                1.0, 0.01);
 }

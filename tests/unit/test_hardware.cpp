@@ -127,3 +127,34 @@ TEST(Runtime, BadPresetNamesFileAndKey) {
         EXPECT_NE(std::string(e.what()).find("did you mean 'pytorch-eager'?"), std::string::npos) << e.what();
     }
 }
+
+TEST(Runtime, KernelBandwidthFractionIsAFraction) {
+    const std::string path = ::testing::TempDir() + "fraction-runtime.json";
+    std::ofstream(path) << R"({"description": "x", "sources": {"a": "b"}, "dispatch_gemm_us": 1,
+                             "dispatch_other_us": 1, "sync_us": 1, "kernel_bandwidth_fraction": 1.5})";
+    try {
+        load_runtime(path);
+        ADD_FAILURE() << "no error";
+    } catch (const fmsim::ConfigError& e) {
+        EXPECT_NE(std::string(e.what()).find(path + ": /kernel_bandwidth_fraction: expected a fraction in (0, 1]"),
+                  std::string::npos)
+            << e.what();
+    }
+}
+
+TEST(Hardware, StreamEfficiencyIsAFraction) {
+    EXPECT_DOUBLE_EQ(load_hardware("a100-sxm-80gb").memory.stream_efficiency, 0.87);  // the default
+    std::ifstream in(fmsim::workloads::config_dir() / "hardware" / "a100-sxm-80gb.json");
+    nlohmann::json j = nlohmann::json::parse(in);
+    j["memory"]["stream_efficiency"] = 0;
+    const std::string path = ::testing::TempDir() + "zero-stream.json";
+    std::ofstream(path) << j.dump();
+    try {
+        load_hardware(path);
+        ADD_FAILURE() << "no error";
+    } catch (const fmsim::ConfigError& e) {
+        EXPECT_NE(std::string(e.what()).find(path + ": /memory/stream_efficiency: expected a fraction in (0, 1]"),
+                  std::string::npos)
+            << e.what();
+    }
+}

@@ -3,6 +3,11 @@
 
 #include "fmsim/hwmodels/mapping.hpp"
 
+#include <map>
+#include <string>
+
+#include "fmsim/workloads/model.hpp"
+
 using namespace fmsim::hwmodels;
 using fmsim::workloads::DType;
 using fmsim::workloads::OpKind;
@@ -49,4 +54,67 @@ TEST(Mapping, StreamsMoveEveryByteOnce) {
     EXPECT_EQ(p.engine, EngineKind::vector);
     EXPECT_DOUBLE_EQ(p.dram_bytes_per_tile * static_cast<double>(p.tiles), 2.0 * 4096 * 4096 * 2);
     EXPECT_LE(p.tiles, 4096);
+}
+
+TEST(Mapping, OpsWithEqualPlanKeysGetEqualPlans) {
+    // The replay plans an op once per plan key (append_plan_key): every op of these workloads
+    // must get exactly the plan of the first op with its key, on a GPU and a systolic device and
+    // under runtimes with multi-pass row kernels and a reduced streaming rate.
+    using fmsim::workloads::RunPhase;
+    struct Case {
+        const char* model;
+        RunPhase phase;
+    };
+    const Case cases[] = {{"gpt2", RunPhase::train},       {"llama2-7b", RunPhase::generate},
+                          {"mixtral-8x7b", RunPhase::decode}, {"t5-small", RunPhase::generate},
+                          {"stable-diffusion-2.1", RunPhase::sample}, {"clip-vit-l14", RunPhase::encode}};
+    const RuntimeSpec runtimes[] = {load_runtime("pytorch-eager"), load_runtime("rocm-pytorch-eager")};
+    std::size_t ops = 0, keys = 0;
+    for (const char* device : {"a100-sxm-80gb", "tpu-v4"}) {
+        const auto hw = load_hardware(device);
+        for (const auto& rt : runtimes) {
+            std::map<std::string, TileProgram> planned;
+            for (const auto& c : cases) {
+                fmsim::workloads::RunSpec run;
+                run.phase = c.phase;
+                run.batch = 2;
+                if (c.phase == RunPhase::sample) {
+                    run.steps = 2;
+                } else {
+                    run.input_len = 64;
+                    if (c.phase == RunPhase::generate) run.output_len = 3;
+                }
+                const auto w = fmsim::workloads::load_model(c.model)->build(run);
+                for (const auto& stage : w.stages)
+                    for (fmsim::workloads::OpId id = 0; id < stage.graph->op_count(); ++id) {
+                        const auto& op = stage.graph->op(id);
+                        std::string key;
+                        append_plan_key(op, rt, key);
+                        const auto plan = plan_op(op, hw, rt);
+                        const auto [first, added] = planned.emplace(key, plan);
+                        EXPECT_TRUE(first->second == plan) << c.model << " " << op.name << " on " << device;
+                        ++ops;
+                    }
+            }
+            keys += planned.size();
+        }
+    }
+    EXPECT_LT(keys, ops / 4);  // the keys do group ops: repeated layers share one
+    // What the plan depends on changes the key: shape, dtype, and the runtime's kernels.
+    auto key_of = [](const fmsim::workloads::Op& op, const RuntimeSpec& rt) {
+        std::string key;
+        append_plan_key(op, rt, key);
+        return key;
+    };
+    const RuntimeSpec eager = runtimes[0];
+    const auto gemm = gemm_op(1, 64, 4096, 4096, DType::bf16);
+    EXPECT_EQ(key_of(gemm, eager), key_of(gemm_op(1, 64, 4096, 4096, DType::bf16), eager));
+    EXPECT_NE(key_of(gemm, eager), key_of(gemm_op(1, 64, 4096, 4096, DType::fp8), eager));
+    EXPECT_NE(key_of(gemm, eager), key_of(gemm_op(1, 64, 4096, 8192, DType::bf16), eager));
+    EXPECT_NE(key_of(gemm, eager), key_of(gemm, runtimes[1]));
+    const auto softmax = rowwise_op(OpKind::softmax, 8, 65536, DType::bf16);
+    RowKernelSpec one_pass;
+    RuntimeSpec other = eager;
+    other.softmax = one_pass;
+    EXPECT_NE(key_of(softmax, eager), key_of(softmax, other));
 }

@@ -5,6 +5,7 @@
 
 #include "family.hpp"
 #include "passes.hpp"
+#include "fmsim/workloads/model_json.hpp"
 
 #ifndef FMSIM_SOURCE_CONFIG_DIR
 #error "FMSIM_SOURCE_CONFIG_DIR must be defined by the build"
@@ -159,11 +160,13 @@ std::filesystem::path config_dir() {
 std::vector<std::string> zoo_names() { return json_file_stems(config_dir() / "models"); }
 
 std::unique_ptr<Model> load_model(const std::string& name_or_path) {
-    const auto path = preset_path(name_or_path, config_dir() / "models", "model", "the zoo has",
+    const auto path = preset_path(name_or_path, config_dir() / "models", "model", "zoo models",
                                   "; or pass a path to a config.json");
     if (!std::filesystem::exists(path)) throw ConfigError(path.string(), "", "no such file");
-    json j = read_json_file(path);
-    const ConfigContext ctx{path.string(), ""};
+    return model_from_json(read_json_file(path), ConfigContext{path.string(), ""}, path.stem().string());
+}
+
+std::unique_ptr<Model> model_from_json(json j, const ConfigContext& ctx, const std::string& name) {
     ZooMeta meta;
     bool has_meta = false;
     if (j.is_object() && j.contains("fmsim")) {
@@ -172,7 +175,7 @@ std::unique_ptr<Model> load_model(const std::string& name_or_path) {
         j.erase("fmsim");
     }
     auto model = parse_model_json(j, ctx);
-    model->name = path.stem().string();
+    model->name = name;
     if (has_meta) {
         model->description = meta.description;
         model->published_params = meta.published_params;

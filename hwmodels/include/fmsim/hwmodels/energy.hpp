@@ -44,6 +44,9 @@ EnergyBreakdown energy_of(const ActionCounts& c, const EnergyCosts& e, double ti
 // A kernel that ran for `time_s` (launch included): energy_of(count_actions(p), e, time_s), its
 // dynamic parts scaled down where the total would average more than the power limit.
 EnergyBreakdown kernel_energy(const TileProgram& p, const EnergyCosts& e, double time_s);
+// The same from the program's dynamic energy (dynamic_energy(count_actions(p), e)), for a kernel
+// priced once and run many times.
+EnergyBreakdown kernel_energy(const EnergyBreakdown& dynamic, const EnergyCosts& e, double time_s);
 
 // ---- Technology tables: configs/tech/NAME.json, one per process node --------------------------
 

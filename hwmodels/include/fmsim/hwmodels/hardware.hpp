@@ -55,6 +55,7 @@ struct OffChipMemorySpec {
     std::int64_t channels = 0;
     double latency_ns = 0;
     double energy_pj_per_bit = 0;
+    double stream_efficiency = 0;  // fraction of bandwidth_gbps a streaming kernel sustains
 };
 
 struct HostLinkSpec {
@@ -111,6 +112,10 @@ struct HardwareSpec {
     const OnChipLevelSpec* core_level() const;
     const OnChipLevelSpec* chip_level() const;  // FLOP/s at the boost clock: what datasheets quote
     double memory_bandwidth_bytes_per_s() const { return memory.bandwidth_gbps * 1e9; }
+    // What streaming kernels actually get: peak × memory.stream_efficiency.
+    double achievable_memory_bandwidth_bytes_per_s() const {
+        return memory_bandwidth_bytes_per_s() * memory.stream_efficiency;
+    }
     // FLOP per byte at which the matrix engine and off-chip memory are equally busy.
     double ridge_point_flops_per_byte(DType t) const;
 };

@@ -31,12 +31,20 @@ struct TileProgram {
     double matrix_flops_per_tile = 0;         // on the matrix engine
     double vector_flops_per_tile = 0;         // on the vector unit
     double core_sram_bytes_per_tile = 0;      // per-core on-chip traffic (writes in + reads out; estimate, mapping.cpp)
+    double dram_bandwidth_fraction = 1;       // of the device's streaming bandwidth this kernel's library reaches
+
+    bool operator==(const TileProgram&) const = default;
 };
 
 // The runtime picks the library's kernel algorithm where it changes the bytes moved (multi-pass
 // softmax and norms); the mapper's own constants and their sources are in mapping.cpp.
 // Without a runtime, every row-wise kernel is one pass.
 TileProgram plan_op(const workloads::Op& op, const HardwareSpec& hw, const RuntimeSpec& rt = RuntimeSpec{});
+
+// Appends to `key` everything plan_op reads from `op` and `rt`, as raw bytes (names, layers and
+// graph links left out): on one device, ops with equal keys get equal tile programs, so a replay
+// plans each distinct op once. Keep it in step with plan_op; a test checks it over zoo models.
+void append_plan_key(const workloads::Op& op, const RuntimeSpec& rt, std::string& key);
 
 // Single-kernel requests (`fmsim kernel`), described as ops.
 workloads::Op gemm_op(std::int64_t batch, std::int64_t m, std::int64_t n, std::int64_t k, DType dtype);

@@ -30,6 +30,7 @@ struct RuntimeSpec {
     bool cuda_graphs = false;      // kernels replayed from a captured graph: no per-op dispatch or launch
     double graph_launch_us = 0;    // host cost of launching one captured graph (one per stage)
     double graph_kernel_gap_us = 0;  // device-side gap between kernels of a graph
+    double kernel_bandwidth_fraction = 1;  // of the device's streaming bandwidth, reached by this stack's kernels
     RowKernelSpec softmax;
     RowKernelSpec norm;  // LayerNorm and RMSNorm
 

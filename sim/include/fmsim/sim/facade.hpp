@@ -7,6 +7,7 @@
 #include <string>
 
 #include "fmsim/hwmodels/energy.hpp"
+#include "fmsim/hwmodels/hardware.hpp"
 #include "fmsim/hwmodels/runtime.hpp"
 #include "fmsim/workloads/model.hpp"
 #include "fmsim/workloads/summary.hpp"
@@ -27,6 +28,8 @@ struct GraphResult {
 };
 
 GraphResult describe_graph(const GraphQuery& query);
+GraphResult describe_graph(const workloads::Model& model, std::optional<workloads::RunPhase> phase,
+                           workloads::RunSpec run);
 
 struct MemoryPoint {
     double time_s = 0;  // when the op starts
@@ -35,6 +38,25 @@ struct MemoryPoint {
     double total_bytes() const {
         return weights_bytes + kv_cache_bytes + activation_bytes + workspace_bytes + training_state_bytes;
     }
+};
+
+// One op as it ran (the first repeat of its stage), for per-op CSV and traces.
+struct OpRecord {
+    std::string stage, name, kind, group;
+    int layer = -1;
+    double start_s = 0;      // kernel start, from the start of the workload
+    double duration_s = 0;   // the kernel's execution on the device (launch excluded)
+    double flops = 0, bytes = 0;  // the op's useful work and traffic
+    double dram_bytes = 0;   // what its kernel moves to and from off-chip memory
+    double energy_j = 0;
+    std::string bound;       // compute, memory or latency
+    std::string engine;      // matrix or vector
+    std::string mapping;     // the tile program, e.g. "gemm 128x256 split-k 1"
+    double repeat = 1;       // times its stage runs (diffusion steps)
+};
+
+struct ReplayOptions {
+    bool op_records = false;  // fill ReplayResult::op_records (one per op: large for long generations)
 };
 
 // A workload replayed on one device (docs/hardware-model.md).
@@ -66,12 +88,17 @@ struct ReplayResult {
     // encode and train: per input token (batch x input_len); none for diffusion sampling.
     std::optional<double> energy_per_token_j;
     double energy_per_sample_j = 0;             // per sequence or image of the batch
+    std::int64_t memory_channels = 1;           // of the device, for traces
+    std::vector<OpRecord> op_records;           // with ReplayOptions::op_records
 };
 // Replays a built workload; its summary (computed once, by describe_graph) gives the memory peak.
 // `runtime`: a preset in configs/runtime/ or a path to one.
 ReplayResult replay_workload(const GraphResult& g, const std::string& hardware,
                              const std::string& runtime = hwmodels::kDefaultRuntime);
-std::string replay_text(const ReplayResult& r);
+ReplayResult replay_workload(const GraphResult& g, const hwmodels::HardwareSpec& hw, const hwmodels::RuntimeSpec& rt,
+                             const ReplayOptions& options = {});
+// `extra` lines (key, value) follow latency, TTFT and TPOT.
+std::string replay_text(const ReplayResult& r, const std::vector<std::pair<std::string, std::string>>& extra = {});
 // The replay as the "replay" object of `fmsim graph --json --hardware` (docs/cli.md); keys that do
 // not apply (TTFT outside generation) are null.
 std::string replay_json(const ReplayResult& r);
