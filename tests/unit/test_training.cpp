@@ -89,3 +89,32 @@ TEST(Training, QuantizedWeightsCannotBeTrained) {
     r.precision.weights = DType::int4;
     EXPECT_THROW(load_model("gpt2")->build(r), fmsim::ScenarioError);
 }
+
+TEST(Training, BackwardProductsAreGemmsOfTheirFlops) {
+    // Every input- and weight-gradient product carries GEMM dimensions (so the mapper tiles it on
+    // the matrix engine) whose 2*m*n*k is its FLOP count: dX = dY W^T and dW = X^T dY.
+    const auto w = load_model("gpt2")->build(train(2, 128, Recompute::none));
+    int gemms = 0;
+    for (const auto& st : w.stages)
+        for (OpId id = 0; id < st.graph->op_count(); ++id) {
+            const Op& op = st.graph->op(id);
+            if (op.phase != Phase::backward || (op.kind != OpKind::matmul && op.kind != OpKind::batched_matmul)) continue;
+            const auto* g = std::get_if<GemmDims>(&op.dims);
+            ASSERT_NE(g, nullptr) << op.name;
+            // (A forward with a bias also counts its m*n adds: at most 1/k more.)
+            const double mnk2 = 2.0 * g->batch * g->m * g->n * g->k;
+            EXPECT_GE(op.flops, mnk2) << op.name;
+            EXPECT_LE(op.flops, mnk2 * (1 + 1.0 / 128)) << op.name;
+            ++gemms;
+        }
+    EXPECT_EQ(gemms, 2 * (4 * 12 + 1) + 2 * 2 * 12);  // dgrad + wgrad of 49 linears; grad_a + grad_b of 24 bmms
+    // The weight gradient of fc1 (768 -> 3072) sums over all 256 tokens: [768, 3072] over 256.
+    const auto& g = w.stages.front().graph;
+    for (OpId id = 0; id < g->op_count(); ++id)
+        if (g->op(id).name == "layers.0.fc1.wgrad") {
+            const auto& d = std::get<GemmDims>(g->op(id).dims);
+            EXPECT_EQ(d.m, 768);
+            EXPECT_EQ(d.n, 3072);
+            EXPECT_EQ(d.k, 256);
+        }
+}

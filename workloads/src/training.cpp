@@ -235,13 +235,19 @@ private:
             case OpKind::matmul:
             case OpKind::conv1d:
             case OpKind::conv2d: {
+                // The two products of the forward's size, as GEMMs a mapper can tile: for
+                // Y[b,m,n] = X[b,m,k] W[k,n], dX = dY W^T is [b,m,k] over n, and dW = X^T dY is
+                // [k,n] over all b*m rows. A convolution keeps its implicit-GEMM shape.
+                const auto* g = std::get_if<GemmDims>(&src.dims);
                 if (!grad_targets.empty()) {
                     Op o = start(".dgrad", src.kind, src.flops);
+                    o.dims = g ? OpDims{GemmDims{g->batch, g->m, g->k, g->n}} : src.dims;
                     for (auto& w : weight_reads(src)) o.reads.push_back(w);
                     emit(src, std::move(o), grad_targets);
                 }
                 if (auto grads = weight_grads(src); !grads.empty()) {
                     Op o = start(".wgrad", src.kind, src.flops);
+                    o.dims = g ? OpDims{GemmDims{1, g->k, g->n, g->batch * g->m}} : src.dims;
                     read_saved_inputs(o, src);
                     emit(src, std::move(o), {}, grads);
                 }
@@ -261,6 +267,10 @@ private:
                 for (std::size_t k = 0; k < src.inputs.size(); ++k) {
                     if (!requires_grad_[src.inputs[k]]) continue;
                     Op o = start(k == 0 ? ".grad_a" : ".grad_b", OpKind::batched_matmul, src.flops);
+                    // dA = dC B^T: [b,m,k] over n; dB = A^T dC: [b,k,n] over m.
+                    if (const auto* g = std::get_if<GemmDims>(&src.dims))
+                        o.dims = k == 0 ? OpDims{GemmDims{g->batch, g->m, g->k, g->n}}
+                                        : OpDims{GemmDims{g->batch, g->k, g->n, g->m}};
                     for (std::size_t other = 0; other < src.inputs.size(); ++other)
                         if (other != k) read_value(o, saved(src.inputs[other]));
                     for (const auto& r : src.reads)
