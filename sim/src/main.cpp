@@ -13,7 +13,10 @@
 #include "fmsim/hwmodels/runtime.hpp"
 #include "fmsim/sim/facade.hpp"
 #include "fmsim/sim/hardware_report.hpp"
+#include "fmsim/sim/report.hpp"
+#include "fmsim/sim/results_db.hpp"
 #include "fmsim/sim/scenario.hpp"
+#include "fmsim/sim/sweep.hpp"
 #include "fmsim/workloads/errors.hpp"
 
 namespace {
@@ -124,11 +127,14 @@ int main(int argc, char** argv) {
     std::string memory_csv;
     graph->add_option("--memory-csv", memory_csv, "with --hardware: write the device memory timeline, one row per op");
 
-    auto* run = app.add_subcommand("run", "run a scenario file");
-    std::string scenario_path;
-    bool run_json = false;
+    auto* run = app.add_subcommand("run", "run a scenario file (docs/scenarios.md)");
+    std::string scenario_path, run_json_file, run_csv, run_trace;
+    std::vector<std::string> run_sets;
     run->add_option("SCENARIO", scenario_path, "scenario JSON file")->required();
-    run->add_flag("--json", run_json, "print one JSON object instead of text");
+    run->add_option("--set", run_sets, "override a scenario key: key.path=value (repeatable), e.g. --set batch=64");
+    run->add_option("--json", run_json_file, "write the report as JSON to FILE ('-': stdout, instead of the text)");
+    run->add_option("--csv", run_csv, "write one row per op to FILE");
+    run->add_option("--trace", run_trace, "write a Chrome/Perfetto trace of the timeline to FILE (ui.perfetto.dev)");
     run->add_option("--memory-csv", memory_csv, "write the device memory timeline, one row per op");
 
     auto* models = app.add_subcommand("models", "list the model zoo");
@@ -183,6 +189,31 @@ int main(int argc, char** argv) {
     k_memcpy->add_option("--bytes", kf.bytes)->required()->check(CLI::PositiveNumber);
     add_common(k_memcpy);
 
+    auto* sweep = app.add_subcommand("sweep", "run a sweep file's points into a results database (docs/scenarios.md)");
+    std::string sweep_path, db_path = "results.sqlite", pareto_keys, pareto_csv;
+    sim::SweepOptions sweep_options;
+    sweep->add_option("SWEEP", sweep_path, "sweep JSON file")->required();
+    sweep->add_option("--jobs,-j", sweep_options.jobs, "worker processes running points in parallel")
+        ->check(CLI::Range(1, 1024))
+        ->capture_default_str();
+    sweep->add_option("--db", db_path, "SQLite results database (created when absent)")->capture_default_str();
+    sweep->add_flag("--retry-errors", sweep_options.retry_errors, "also rerun the points stored with an error");
+    sweep->add_option("--pareto", pareto_keys,
+                      "print the non-dominated points of these report keys, all minimized (append :max to "
+                      "maximize one), e.g. latency_s,energy.total_j");
+    sweep->add_option("--pareto-csv", pareto_csv, "with --pareto: write the front to FILE as CSV");
+
+    auto* results = app.add_subcommand("results", "list, filter and export a results database");
+    std::string results_db, results_sweep, results_csv, results_json;
+    std::vector<std::string> results_where;
+    results->add_option("DB", results_db, "SQLite results database written by fmsim sweep")->required();
+    results->add_option("--sweep", results_sweep, "only this sweep's points");
+    results->add_option("--where", results_where, "only points with this axis value: axis=value (repeatable)");
+    auto* results_csv_opt = results->add_option("--csv", results_csv, "write the points as CSV to FILE ('-': stdout)");
+    results->add_option("--json", results_json, "write the points with their reports as JSON to FILE ('-': stdout)")
+        ->excludes(results_csv_opt);
+    results->add_option("--pareto", pareto_keys, "print the non-dominated points of these report keys (as sweep)");
+
     auto* docs = app.add_subcommand("docs", "print generated documentation");
     std::string docs_topic;
     docs->add_option("TOPIC", docs_topic, "config")->required()->check(CLI::IsMember({"config"}));
@@ -199,10 +230,21 @@ int main(int argc, char** argv) {
             print_graph(sim::describe_graph(make_query(model, flags)), as_json, dot, export_json, graph_hardware,
                         graph_runtime, memory_csv);
         } else if (*run) {
-            const auto sc = sim::load_scenario(scenario_path);
-            if (!run_json)
-                std::cout << "scenario " << sc.name << (sc.description.empty() ? "" : ": " + sc.description) << "\n\n";
-            print_graph(sim::describe_graph(sc.query), run_json, "", "", sc.hardware, sc.runtime, memory_csv);
+            const auto sc = sim::load_scenario(scenario_path, run_sets);
+            const bool needs_device = !run_csv.empty() || !run_trace.empty() || !memory_csv.empty();
+            if (needs_device && !sc.hardware)
+                throw UserError(scenario_path + ": --csv, --trace and --memory-csv need a device: set \"hardware\"");
+            sim::ReplayOptions options;
+            options.op_records = !run_csv.empty() || !run_trace.empty();
+            const auto report = sim::run_scenario(sc, options);
+            if (!run_csv.empty()) write_file(run_csv, sim::ops_csv(report));
+            if (!run_trace.empty()) write_file(run_trace, sim::trace_json(report));
+            if (!memory_csv.empty()) write_file(memory_csv, sim::memory_csv(*report.replay));
+            if (run_json_file == "-") std::cout << sim::report_json(report) << "\n";
+            else {
+                if (!run_json_file.empty()) write_file(run_json_file, sim::report_json(report) + "\n");
+                std::cout << sim::report_text(report);
+            }
         } else if (*models) {
             for (const auto& name : zoo_names()) {
                 const auto m = load_model(name);
@@ -223,8 +265,12 @@ int main(int argc, char** argv) {
                             std::string(to_string(shown)).c_str(), h.memory.bandwidth_gbps, h.description.c_str());
             }
         } else if (*rt_list) {
-            for (const auto& name : hwmodels::runtime_names())
-                std::printf("%-18s %s\n", name.c_str(), hwmodels::load_runtime(name).description.c_str());
+            const auto names = hwmodels::runtime_names();
+            std::size_t width = 0;
+            for (const auto& name : names) width = std::max(width, name.size());
+            for (const auto& name : names)
+                std::printf("%-*s  %s\n", static_cast<int>(width), name.c_str(),
+                            hwmodels::load_runtime(name).description.c_str());
         } else if (*hw_show) {
             const auto h = hwmodels::load_hardware(hw_name);
             std::cout << (hw_json ? sim::hardware_json(h) + "\n" : sim::hardware_text(h));
@@ -246,6 +292,42 @@ int main(int argc, char** argv) {
             std::optional<sim::IsolatedCall> call;
             if (!kf.runtime.empty()) call = sim::IsolatedCall{rt.name, hwmodels::isolated_call_s(op, t, rt)};
             std::cout << (kf.json ? sim::kernel_json(t, call) + "\n" : sim::kernel_text(t, call));
+        } else if (*sweep) {
+            if (!pareto_csv.empty() && pareto_keys.empty()) throw UserError("--pareto-csv needs --pareto KEYS");
+            const auto objectives =
+                pareto_keys.empty() ? std::vector<sim::ParetoObjective>{} : sim::parse_pareto_objectives(pareto_keys);
+            const auto spec = sim::load_sweep(sweep_path);
+            auto db = sim::ResultsDb::open(db_path, true);
+            const auto outcome = sim::run_sweep(spec, db, sweep_options);
+            std::printf("sweep %s: %zu points in %s (%zu run now in %.1f s, %zu already stored)", spec.name.c_str(),
+                        outcome.points, db_path.c_str(), outcome.ran, outcome.elapsed_s, outcome.already_stored);
+            std::printf(outcome.errors ? "; %zu failed: fmsim results %s --sweep %s --where status=error\n" : "\n",
+                        outcome.errors, db_path.c_str(), spec.name.c_str());
+            if (!objectives.empty()) {
+                const auto front = sim::pareto_points(sim::sweep_points(spec, db), objectives);
+                std::cout << sim::pareto_table(front);
+                if (!pareto_csv.empty()) write_file(pareto_csv, sim::pareto_csv(front));
+            }
+        } else if (*results) {
+            const auto objectives =
+                pareto_keys.empty() ? std::vector<sim::ParetoObjective>{} : sim::parse_pareto_objectives(pareto_keys);
+            const auto db = sim::ResultsDb::open(results_db, false);
+            auto stored = db.points(results_sweep);
+            if (!results_sweep.empty() && stored.empty()) {
+                std::string names;
+                for (const auto& s : db.sweeps()) names += (names.empty() ? "" : ", ") + s.name;
+                throw UserError(results_db + ": no sweep '" + results_sweep + "'; stored: " +
+                                (names.empty() ? "none" : names));
+            }
+            const auto points = sim::filter_points(stored, sim::parse_where(results_where));
+            if (results_csv == "-") std::cout << sim::results_csv(points);
+            else if (results_json == "-") std::cout << sim::results_json(points);
+            else {
+                if (!results_csv.empty()) write_file(results_csv, sim::results_csv(points));
+                if (!results_json.empty()) write_file(results_json, sim::results_json(points));
+                std::cout << sim::results_table(points);
+                if (!objectives.empty()) std::cout << "\n" << sim::pareto_table(sim::pareto_points(points, objectives));
+            }
         } else if (*docs) {
             std::cout << sim::config_reference_markdown();
         }

@@ -1,11 +1,10 @@
 #include "fmsim/sim/scenario.hpp"
 
 #include <filesystem>
-#include <fstream>
-#include <sstream>
 
-#include "fmsim/hwmodels/runtime.hpp"
+#include "fmsim/hwmodels/hardware_json.hpp"
 #include "fmsim/workloads/errors.hpp"
+#include "fmsim/workloads/model_json.hpp"
 #include "fmsim/workloads/schema.hpp"
 
 namespace fmsim::sim {
@@ -14,17 +13,23 @@ using namespace workloads;
 
 namespace {
 
+// The keys as read; model and hardware stay JSON until the file's folder is known.
 struct ScenarioFields {
-    std::string name, description, model, hardware, runtime, phase, attention, recompute;
+    std::string name, description, runtime, phase, attention, recompute;
+    json model, hardware, hardware_overrides;
     std::int64_t batch = 1, input_len = 0, output_len = 0, steps = 0;
     Precision precision;
+    SystemSpec system;
+    ParallelismSpec parallelism;
+    CostSpec cost;
 };
 
 void read_precision(ScenarioFields& f, const json& j, const ConfigContext& at) {
     auto one = [](const json& v, const ConfigContext& c) {
         if (v.is_string())
             if (auto d = parse_dtype(v.get<std::string>())) return *d;
-        c.fail("expected one of " + dtype_names() + ", got " + json_type_name(v));
+        c.fail("expected one of " + dtype_names() + ", got " + (v.is_string() ? "'" + v.get<std::string>() + "'"
+                                                                                 : json_type_name(v)));
     };
     if (j.is_string()) {
         const DType d = one(j, at);
@@ -47,21 +52,88 @@ void read_precision(ScenarioFields& f, const json& j, const ConfigContext& at) {
     f.precision = p;
 }
 
+// "model" and "hardware": a name or path (a string), or an inline object.
+std::function<void(ScenarioFields&, const json&, const ConfigContext&)> name_or_object(json ScenarioFields::*member) {
+    return [member](ScenarioFields& f, const json& j, const ConfigContext& at) {
+        if (!j.is_string() && !j.is_object()) at.fail("expected a name, a path or an object, got " + json_type_name(j));
+        if (j.is_string() && j.get<std::string>().empty()) at.fail("expected a name, a path or an object, got \"\"");
+        f.*member = j;
+    };
+}
+
+const Schema<SystemSpec>& system_schema() {
+    static const auto s = Schema<SystemSpec>("scenario.system", "The devices the scenario runs on.")
+                              .integer("devices", &SystemSpec::devices, 1, "devices", "Devices in the system.")
+                              .integer("devices_per_node", &SystemSpec::devices_per_node, 0, "devices",
+                                       "Devices per node (server); 0 = all in one node.", 0);
+    return s;
+}
+
+const Schema<ParallelismSpec>& parallelism_schema() {
+    static const auto s =
+        Schema<ParallelismSpec>("scenario.parallelism", "How the work is split over the devices; tp x pp x dp = devices.")
+            .integer("tp", &ParallelismSpec::tp, 1, "devices", "Tensor-parallel degree (Megatron splits).")
+            .integer("pp", &ParallelismSpec::pp, 1, "stages", "Pipeline-parallel degree.")
+            .integer("dp", &ParallelismSpec::dp, 1, "replicas", "Data-parallel degree.");
+    return s;
+}
+
+const Schema<CostSpec>& cost_schema() {
+    static const auto s =
+        Schema<CostSpec>("scenario.cost", "Price and carbon of the energy and device time a run takes.")
+            .custom("usd_per_device_hour", "number", "null (no price: cost.usd is null)",
+                    "Rental or amortised price of one device-hour, USD. Cloud list prices (hardware sheet "
+                    "section 10, May 2026): H100 SXM $3.78-12.29, A100 80GB $2.50-5.04, L4 $0.80, TPU v5e $1.20, "
+                    "MI300X $1.71-1.85.",
+                    [](CostSpec& c, const json& j, const ConfigContext& at) {
+                        if (j.is_null()) return;
+                        c.usd_per_device_hour = schema_detail::read_number(j, at, 0);
+                    },
+                    [](CostSpec& c) { c.usd_per_device_hour.reset(); })
+            .number("pue", &CostSpec::pue, 1.1, "ratio",
+                    "Facility power over IT power. Default 1.1: the cloud data centres of Patterson et al. 2021, "
+                    "Table 4 (1.09-1.12); the US average was 1.58-1.59.", 1)
+            .number("kg_co2_per_kwh", &CostSpec::kg_co2_per_kwh, 0.429, "kg CO2e/kWh",
+                    "Grid carbon intensity. Default 0.429: the US average mix, gross (Patterson et al. 2021).");
+    return s;
+}
+
+// An optional nested object read by its own schema; absent, the struct's defaults stand.
+template <class Sub>
+std::function<void(ScenarioFields&, const json&, const ConfigContext&)> sub_object(Sub ScenarioFields::*member,
+                                                                                  const Schema<Sub>& (*schema)()) {
+    return [member, schema](ScenarioFields& f, const json& j, const ConfigContext& at) {
+        if (!j.is_object()) at.fail("expected an object, got " + json_type_name(j));
+        f.*member = schema().parse(j, at);
+    };
+}
+
 const Schema<ScenarioFields>& scenario_schema() {
     static const auto s = [] {
-        Schema<ScenarioFields> s("scenario", "A what-if run (`fmsim run FILE`): a model, a run and a device. "
-                                             "System, parallelism and cost keys are to come.");
+        Schema<ScenarioFields> s("scenario", "A what-if run (`fmsim run FILE`): a model, a run, a device and "
+                                             "what its energy and time cost (docs/scenarios.md).");
         s.string("name", &ScenarioFields::name, std::nullopt, "Short name shown in reports.")
             .string("description", &ScenarioFields::description, "", "What the scenario asks.")
-            .string("model", &ScenarioFields::model, std::nullopt,
-                    "A zoo name (configs/models/NAME.json) or a path to a model config or Hugging Face config.json, "
-                    "relative to the scenario file.")
-            .string("hardware", &ScenarioFields::hardware, "",
-                    "A hardware preset (configs/hardware/NAME.json, `fmsim hardware list`) or a path to one, "
-                    "relative to the scenario file; empty = report the workload only.")
+            .custom("model", "string or object", "required",
+                    "A zoo name (configs/models/NAME.json, `fmsim models`), a path to a model config or a Hugging "
+                    "Face config.json (relative to the scenario file), or the config inline as an object.",
+                    name_or_object(&ScenarioFields::model), nullptr)
+            .custom("hardware", "string or object", "\"\" (workload only)",
+                    "A hardware preset (configs/hardware/NAME.json, `fmsim hardware list`), a path to one "
+                    "(relative to the scenario file), or the description inline as an object. Absent: report the "
+                    "workload only.",
+                    name_or_object(&ScenarioFields::hardware), [](ScenarioFields& f) { f.hardware = nullptr; })
+            .custom("hardware_overrides", "object", "{}",
+                    "Fields patched into the hardware (a JSON merge patch: nested objects merge, values replace), "
+                    "e.g. {\"memory\": {\"bandwidth_gbps\": 4800}}. The result is validated as a preset.",
+                    [](ScenarioFields& f, const json& j, const ConfigContext& at) {
+                        if (!j.is_object()) at.fail("expected an object, got " + json_type_name(j));
+                        f.hardware_overrides = j;
+                    },
+                    [](ScenarioFields& f) { f.hardware_overrides = json::object(); })
             .string("runtime", &ScenarioFields::runtime, hwmodels::kDefaultRuntime,
-                    "The software stack driving the device (configs/runtime/NAME.json: host dispatch per kernel, "
-                    "CUDA graphs, library kernels) or a path to one, relative to the scenario file.")
+                    "The software stack driving the device (configs/runtime/NAME.json, `fmsim runtime list`: host "
+                    "dispatch per kernel, CUDA graphs, library kernels) or a path to one, relative to the scenario file.")
             .choice("phase", &ScenarioFields::phase, {"default", "prefill", "decode", "generate", "train", "encode", "sample"},
                     "default", "What to run; 'default' is the model's natural phase.")
             .integer("batch", &ScenarioFields::batch, 1, "sequences", "Sequences (or images) per batch.")
@@ -78,40 +150,175 @@ const Schema<ScenarioFields>& scenario_schema() {
                     "fused = FlashAttention-style kernel (no seq x seq tensor in memory); unfused = "
                     "scores, softmax and context as separate ops.")
             .choice("recompute", &ScenarioFields::recompute, {"none", "selective", "full"}, "none",
-                    "Activation recomputation in training.");
+                    "Activation recomputation in training.")
+            .custom("system", "object (scenario.system)", "one device", "The devices.",
+                    sub_object(&ScenarioFields::system, system_schema), [](ScenarioFields&) {})
+            .custom("parallelism", "object (scenario.parallelism)", "none", "How the work is split over the devices.",
+                    sub_object(&ScenarioFields::parallelism, parallelism_schema), [](ScenarioFields&) {})
+            .custom("cost", "object (scenario.cost)", "the defaults of scenario.cost", "Prices and carbon.",
+                    sub_object(&ScenarioFields::cost, cost_schema), [](ScenarioFields&) {});
         return s;
     }();
     return s;
 }
 
+// `--set a.b.c=value`: the value as JSON when it parses (numbers, true, {"x": 1}), else as a string.
+void apply_set(json& root, const std::string& file, const std::string& set) {
+    const auto eq = set.find('=');
+    if (eq == std::string::npos || eq == 0)
+        throw UserError("--set '" + set + "': expected key.path=value, e.g. --set batch=64");
+    const std::string path = set.substr(0, eq), text = set.substr(eq + 1);
+    json value = json::parse(text, nullptr, false);
+    if (value.is_discarded()) value = text;
+    json* node = &root;
+    std::string pointer;
+    std::size_t start = 0;
+    while (true) {
+        const auto dot = path.find('.', start);
+        const std::string key = path.substr(start, dot == std::string::npos ? std::string::npos : dot - start);
+        if (key.empty()) throw UserError("--set '" + set + "': empty key in '" + path + "'");
+        if (!node->is_object())
+            throw ConfigError(file, pointer, "--set " + path + ": expected an object here to set '" + key +
+                                                 "' in, got " + json_type_name(*node));
+        pointer += "/" + key;
+        if (dot == std::string::npos) {
+            (*node)[key] = value;
+            return;
+        }
+        if (!node->contains(key)) (*node)[key] = json::object();
+        node = &(*node)[key];
+        start = dot + 1;
+    }
+}
+
+// A preset name stays a name; a path (a '/' or .json) is relative to the scenario file.
+std::string resolve_path(const std::string& file, const std::string& name_or_path) {
+    const std::filesystem::path p = name_or_path;
+    const bool is_path = name_or_path.find('/') != std::string::npos || name_or_path.ends_with(".json");
+    return is_path && p.is_relative() ? (std::filesystem::path(file).parent_path() / p).string() : name_or_path;
+}
+
+hwmodels::HardwareSpec resolve_hardware(const ScenarioFields& f, const std::string& file) {
+    const ConfigContext ctx{file, ""};
+    const bool patched = !f.hardware_overrides.empty();
+    if (f.hardware.is_object()) {
+        json j = f.hardware;
+        j.merge_patch(f.hardware_overrides);
+        return hwmodels::hardware_from_json(j, patched ? ctx.at("hardware_overrides") : ctx.at("hardware"), "inline",
+                                            std::filesystem::path(file).parent_path());
+    }
+    const std::string ref = resolve_path(file, f.hardware.get<std::string>());
+    if (!patched) return hwmodels::load_hardware(ref);
+    // The preset file, then the patch; errors point at the overrides, where the user's values are.
+    const auto path = preset_path(ref, config_dir() / "hardware", "hardware", "presets");
+    json j = read_json_file(path);
+    j.merge_patch(f.hardware_overrides);
+    auto h = hwmodels::hardware_from_json(j, ctx.at("hardware_overrides"), path.stem().string() + "+overrides",
+                                          path.parent_path());
+    return h;
+}
+
+void check_system(const Scenario& sc, const ConfigContext& ctx) {
+    const auto& s = sc.system;
+    const auto& p = sc.parallelism;
+    if (s.devices_per_node > 0 && s.devices % s.devices_per_node != 0)
+        ctx.at("system").at("devices_per_node").fail("expected a divisor of system.devices (" +
+                                                     std::to_string(s.devices) + ")");
+    if (p.tp * p.pp * p.dp != s.devices)
+        ctx.at("parallelism").fail("tp x pp x dp = " + std::to_string(p.tp * p.pp * p.dp) +
+                                   " must equal system.devices (" + std::to_string(s.devices) + ")");
+    if (s.devices > 1)
+        ctx.at("system").at("devices").fail("multi-device systems are not simulated yet (issue 5: parallelism and "
+                                            "collectives); use one device");
+}
+
+// A preset or config named by the scenario: "unknown hardware 'h100' (did you mean ...)" and a
+// missing file become errors at the scenario's key; errors inside that file keep its own name.
+template <class Load>
+auto at_key(const ConfigContext& at, Load load) {
+    try {
+        return load();
+    } catch (const ConfigError&) {
+        throw;
+    } catch (const UserError& e) {
+        at.fail(e.what());
+    }
+}
+
+std::string existing(const ConfigContext& at, const std::string& name_or_path) {
+    const bool is_path = name_or_path.find('/') != std::string::npos || name_or_path.ends_with(".json");
+    if (is_path && !std::filesystem::exists(name_or_path)) at.fail("no such file: " + name_or_path);
+    return name_or_path;
+}
+
 }  // namespace
 
-Scenario load_scenario(const std::string& path) {
-    const json j = read_json_file(path);
-    const auto f = scenario_schema().parse(j, ConfigContext{path, ""});
+Scenario load_scenario(const std::string& path, const std::vector<std::string>& sets) {
+    json j = read_json_file(path);
+    if (!j.is_object()) throw ConfigError(path, "", "expected an object, got " + json_type_name(j));
+    for (const auto& set : sets) apply_set(j, path, set);
+    const ConfigContext ctx{path, ""};
+    const auto f = scenario_schema().parse(j, ctx);
     Scenario sc;
+    sc.file = path;
     sc.name = f.name;
     sc.description = f.description;
-    // A preset name stays a name; a path (a '/' or .json) is relative to the scenario file.
-    auto resolve = [&](const std::string& name_or_path) {
-        const std::filesystem::path p = name_or_path;
-        const bool is_path = name_or_path.find('/') != std::string::npos || name_or_path.ends_with(".json");
-        return is_path && p.is_relative() ? (std::filesystem::path(path).parent_path() / p).string() : name_or_path;
-    };
-    sc.query.model = resolve(f.model);
-    sc.hardware = resolve(f.hardware);
-    sc.runtime = resolve(f.runtime);
-    if (f.phase != "default") sc.query.phase = parse_run_phase(f.phase);
-    sc.query.run.batch = f.batch;
-    sc.query.run.input_len = f.input_len;
-    sc.query.run.output_len = f.output_len;
-    sc.query.run.steps = f.steps;
-    sc.query.run.precision = f.precision;
-    sc.query.run.attention = f.attention == "unfused" ? AttentionImpl::unfused : AttentionImpl::fused;
-    sc.query.run.recompute = *parse_recompute(f.recompute);
+    if (f.model.is_object())
+        sc.model = model_from_json(f.model, ctx.at("model"), f.name + ".model");
+    else
+        sc.model = at_key(ctx.at("model"), [&] {
+            return load_model(existing(ctx.at("model"), resolve_path(path, f.model.get<std::string>())));
+        });
+    if (f.hardware.is_string())
+        existing(ctx.at("hardware"), resolve_path(path, f.hardware.get<std::string>()));
+    if (!f.hardware.is_null()) sc.hardware = at_key(ctx.at("hardware"), [&] { return resolve_hardware(f, path); });
+    else if (!f.hardware_overrides.empty())
+        ctx.at("hardware_overrides").fail("overrides need a device: set 'hardware'");
+    sc.runtime = at_key(ctx.at("runtime"), [&] {
+        return hwmodels::load_runtime(existing(ctx.at("runtime"), resolve_path(path, f.runtime)));
+    });
+    if (f.phase != "default") sc.phase = parse_run_phase(f.phase);
+    sc.run.batch = f.batch;
+    sc.run.input_len = f.input_len;
+    sc.run.output_len = f.output_len;
+    sc.run.steps = f.steps;
+    sc.run.precision = f.precision;
+    sc.run.attention = f.attention == "unfused" ? AttentionImpl::unfused : AttentionImpl::fused;
+    sc.run.recompute = *parse_recompute(f.recompute);
+    sc.system = f.system;
+    if (sc.system.devices_per_node == 0) sc.system.devices_per_node = sc.system.devices;
+    sc.parallelism = f.parallelism;
+    sc.cost = f.cost;
+    check_system(sc, ctx);
+    // What the model cannot run (a phase it has no graph for, lengths it does not take) is
+    // checked now, against the key the model's message names.
+    try {
+        workloads::RunSpec run = sc.run;
+        run.phase = sc.phase.value_or(sc.model->default_phase());
+        sc.model->resolve(run);
+    } catch (const ScenarioError& e) {
+        const std::string what = e.what();
+        std::string key;
+        for (const char* k : {"phase", "batch", "input_len", "output_len", "steps", "precision", "recompute", "attention"})
+            if (what.starts_with(k)) key = k;
+        (key.empty() ? ctx : ctx.at(key)).fail(what);
+    }
+
+    json resolved = j;
+    resolved["phase"] = std::string(to_string(sc.phase.value_or(sc.model->default_phase())));
+    resolved["runtime"] = sc.runtime.name;
+    resolved["system"] = {{"devices", sc.system.devices}, {"devices_per_node", sc.system.devices_per_node}};
+    resolved["parallelism"] = {{"tp", sc.parallelism.tp}, {"pp", sc.parallelism.pp}, {"dp", sc.parallelism.dp}};
+    resolved["cost"] = {{"usd_per_device_hour", sc.cost.usd_per_device_hour ? json(*sc.cost.usd_per_device_hour)
+                                                                             : json(nullptr)},
+                        {"pue", sc.cost.pue},
+                        {"kg_co2_per_kwh", sc.cost.kg_co2_per_kwh}};
+    sc.resolved_json = resolved.dump();
     return sc;
 }
 
-SchemaDoc scenario_schema_doc() { return scenario_schema().doc(); }
+std::vector<SchemaDoc> scenario_schema_docs() {
+    return {scenario_schema().doc(), system_schema().doc(), parallelism_schema().doc(), cost_schema().doc()};
+}
 
 }  // namespace fmsim::sim

@@ -31,7 +31,13 @@ std::size_t edit_distance(const std::string& a, const std::string& b) {
 }  // namespace
 
 std::string did_you_mean(const std::string& key, const std::vector<std::string>& candidates) {
+    // A name that begins with what was typed, or that it begins with ('h100' -> 'h100-sxm',
+    // 'batchsize' -> 'batch'), is the likelier slip; then the closest spelling.
     std::string best;
+    for (const auto& c : candidates)
+        if (key.size() >= 3 && (c.starts_with(key) || key.starts_with(c)) && (best.empty() || c.size() < best.size()))
+            best = c;
+    if (!best.empty()) return best;
     std::size_t best_d = std::max<std::size_t>(2, key.size() / 3) + 1;
     for (const auto& c : candidates) {
         const std::size_t d = edit_distance(key, c);
@@ -70,10 +76,19 @@ std::filesystem::path preset_path(const std::string& name_or_path, const std::fi
     if (std::filesystem::exists(path)) return path;
     const auto names = json_file_stems(dir);
     const std::string hint = did_you_mean(name_or_path, names);
+    // The near ones: names sharing the typed prefix first, then by spelling distance.
+    auto distance = [&](const std::string& n) {
+        const bool prefix = n.starts_with(name_or_path.substr(0, std::min<std::size_t>(3, name_or_path.size())));
+        return std::pair{prefix ? 0 : 1, edit_distance(name_or_path, n)};
+    };
+    std::vector<std::string> near = names;
+    std::stable_sort(near.begin(), near.end(), [&](const auto& a, const auto& b) { return distance(a) < distance(b); });
+    if (near.size() > 5) near.resize(5);
     std::string list;
-    for (const auto& n : names) list += (list.empty() ? "" : ", ") + n;
+    for (const auto& n : near) list += (list.empty() ? "" : ", ") + n;
     throw UserError("unknown " + what + " '" + name_or_path + "'" +
-                    (hint.empty() ? "" : " (did you mean '" + hint + "'?)") + "; " + listing + ": " + list + tail);
+                    (hint.empty() ? "" : " (did you mean '" + hint + "'?)") + "; the nearest " + listing + " (of " +
+                    std::to_string(names.size()) + "): " + list + tail);
 }
 
 namespace schema_detail {

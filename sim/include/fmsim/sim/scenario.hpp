@@ -1,24 +1,57 @@
 #pragma once
-// Scenario files: the what-if a user runs with `fmsim run`: a model, a run and (optionally) one
-// device. Systems, parallelism and costs are to come.
+// Scenario files: the what-if a user runs with `fmsim run` (docs/scenarios.md). A file is read,
+// patched by `--set` overrides, validated once and resolved into this immutable Scenario: the
+// model, the device and the software stack are loaded, every default is filled in.
+#include <cstdint>
+#include <memory>
+#include <optional>
 #include <string>
+#include <vector>
 
-#include "fmsim/sim/facade.hpp"
+#include "fmsim/hwmodels/hardware.hpp"
+#include "fmsim/hwmodels/runtime.hpp"
 #include "fmsim/workloads/model.hpp"
 
 namespace fmsim::sim {
 
-struct Scenario {
-    std::string name;
-    std::string description;
-    std::string hardware;  // preset name or path; empty = workload only
-    std::string runtime;   // software stack preset name or path (configs/runtime/)
-    GraphQuery query;
+struct SystemSpec {
+    std::int64_t devices = 1;
+    std::int64_t devices_per_node = 1;
 };
 
-// Reads and validates a scenario file; relative model paths resolve against the file's folder.
-Scenario load_scenario(const std::string& path);
-workloads::SchemaDoc scenario_schema_doc();
+struct ParallelismSpec {
+    std::int64_t tp = 1, pp = 1, dp = 1;
+};
+
+// What a run costs beyond the device's own energy: the price of a device-hour, the data centre's
+// overhead (PUE) and the grid's carbon intensity (docs/scenarios.md says where the defaults come from).
+struct CostSpec {
+    std::optional<double> usd_per_device_hour;  // none: the report's cost.usd is null
+    double pue = 1.1;
+    double kg_co2_per_kwh = 0.429;
+};
+
+struct Scenario {
+    std::string file;  // where it was read from
+    std::string name;
+    std::string description;
+    std::shared_ptr<const workloads::Model> model;
+    std::optional<workloads::RunPhase> phase;  // none: the model's default
+    workloads::RunSpec run;                    // run.phase is ignored; see `phase`
+    std::optional<hwmodels::HardwareSpec> hardware;  // none: the workload only, no replay
+    hwmodels::RuntimeSpec runtime;
+    SystemSpec system;
+    ParallelismSpec parallelism;
+    CostSpec cost;
+    std::string resolved_json;  // the scenario as run (overrides applied, defaults filled), for reports
+};
+
+// Reads, patches and validates a scenario. Each of `sets` is "key.path=value" (the value is JSON
+// if it parses as JSON, else a string) and is applied to the file's JSON before validation.
+// Relative model, hardware and runtime paths resolve against the file's folder. Errors are
+// ConfigErrors naming the file and the JSON path.
+Scenario load_scenario(const std::string& path, const std::vector<std::string>& sets = {});
+std::vector<workloads::SchemaDoc> scenario_schema_docs();
 
 // docs/config-reference.md, generated from the declarations.
 std::string config_reference_markdown();

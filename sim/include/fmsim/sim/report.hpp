@@ -1,0 +1,38 @@
+#pragma once
+// A scenario run end to end (`fmsim run`): the workload, its replay on the device, and what the
+// run costs. The report's JSON keys are a public contract (docs/scenarios.md).
+#include <optional>
+#include <string>
+
+#include "fmsim/sim/facade.hpp"
+#include "fmsim/sim/scenario.hpp"
+
+namespace fmsim::sim {
+
+struct RunReport {
+    std::string name, description, resolved_json;
+    std::int64_t devices = 1;
+    GraphResult graph;
+    std::optional<ReplayResult> replay;  // none without a device
+    // Derived; none where a phase or a missing device makes them meaningless.
+    std::optional<double> throughput_tokens_per_s;  // generate/decode: output tokens; else tokens processed
+    std::optional<double> throughput_samples_per_s;
+    std::optional<double> facility_energy_kwh;  // device energy x PUE
+    std::optional<double> cost_usd;             // device-hours x price
+    std::optional<double> co2_kg;               // facility energy x grid intensity
+};
+
+// `options.op_records` keeps every op's record for ops_csv and trace_json.
+RunReport run_scenario(const Scenario& sc, const ReplayOptions& options = {});
+
+std::string report_text(const RunReport& r);
+// One JSON object with stable keys (docs/scenarios.md): latency_s, ttft_s, tpot_s, throughput_*,
+// memory.*, energy.*, cost.*, breakdown, top_ops, scenario (as resolved). Inapplicable keys are null.
+std::string report_json(const RunReport& r);
+// One row per op: stage, name, kind, group, layer, start_s, duration_s, flops, bytes, dram_bytes,
+// energy_j, bound, engine, mapping. Needs a run with op records.
+std::string ops_csv(const RunReport& r);
+// Chrome/Perfetto trace-event JSON: one track per engine and one per memory channel.
+std::string trace_json(const RunReport& r);
+
+}  // namespace fmsim::sim

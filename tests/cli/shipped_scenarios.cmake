@@ -1,0 +1,15 @@
+# Every scenario shipped in configs/scenarios/ runs to a report (docs/scenarios.md lists them).
+# Usage: cmake -DFMSIM=fmsim -DSRC=source-dir -P shipped_scenarios.cmake
+file(GLOB scenarios ${SRC}/configs/scenarios/*.json)
+list(LENGTH scenarios count)
+if(count LESS 12)
+  message(FATAL_ERROR "${count} shipped scenarios; issue 4 asks for at least 12")
+endif()
+foreach(s ${scenarios})
+  execute_process(COMMAND ${FMSIM} run ${s} --json - RESULT_VARIABLE rc OUTPUT_VARIABLE out ERROR_VARIABLE err)
+  string(JSON latency ERROR_VARIABLE e GET "${out}" latency_s)
+  if(NOT rc EQUAL 0 OR e OR latency LESS_EQUAL 0)
+    message(FATAL_ERROR "${s}: exit ${rc}, latency '${latency}' ${err}")
+  endif()
+endforeach()
+message(STATUS "${count} shipped scenarios ran")

@@ -1,0 +1,75 @@
+// Scenario files: --set overrides, hardware overrides and inline objects, resolved once.
+#include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
+
+#include <fstream>
+
+#include "fmsim/sim/scenario.hpp"
+#include "fmsim/workloads/errors.hpp"
+
+using fmsim::sim::load_scenario;
+
+namespace {
+std::string write_scenario(const std::string& name, const nlohmann::json& j) {
+    const std::string path = ::testing::TempDir() + name;
+    std::ofstream(path) << j.dump();
+    return path;
+}
+const nlohmann::json base = {{"name", "t"}, {"model", "gpt2"}, {"hardware", "h100-sxm"}, {"batch", 2}, {"input_len", 64}};
+}  // namespace
+
+TEST(Scenario, DefaultsAndSets) {
+    const auto path = write_scenario("sets.json", base);
+    const auto sc = load_scenario(path);
+    EXPECT_EQ(sc.run.batch, 2);
+    EXPECT_EQ(sc.runtime.name, "pytorch-eager");
+    EXPECT_EQ(sc.system.devices, 1);
+    EXPECT_DOUBLE_EQ(sc.cost.pue, 1.1);
+    EXPECT_FALSE(sc.cost.usd_per_device_hour);
+    // Numbers parse as JSON, names as strings, and nested keys create their objects.
+    const auto set = load_scenario(path, {"batch=64", "phase=decode", "cost.usd_per_device_hour=3.5",
+                                          "hardware_overrides.memory.bandwidth_gbps=4800"});
+    EXPECT_EQ(set.run.batch, 64);
+    EXPECT_EQ(*set.phase, fmsim::workloads::RunPhase::decode);
+    EXPECT_DOUBLE_EQ(*set.cost.usd_per_device_hour, 3.5);
+    EXPECT_DOUBLE_EQ(set.hardware->memory.bandwidth_gbps, 4800);
+    EXPECT_DOUBLE_EQ(sc.hardware->memory.bandwidth_gbps, 3350);  // the preset's
+    EXPECT_EQ(nlohmann::json::parse(set.resolved_json)["batch"], 64);
+}
+
+TEST(Scenario, OverridesKeepTheRestOfThePreset) {
+    auto j = base;
+    j["hardware_overrides"] = {{"clock", {{"sustained_mhz", 1000}}}};
+    const auto sc = load_scenario(write_scenario("overrides.json", j));
+    EXPECT_DOUBLE_EQ(sc.hardware->clock.sustained_mhz, 1000);
+    EXPECT_DOUBLE_EQ(sc.hardware->clock.boost_mhz, 1830);  // untouched (h100-sxm preset)
+    EXPECT_EQ(sc.hardware->cores, 132);
+}
+
+TEST(Scenario, InlineHardwareIsAPresetWithoutAFile) {
+    std::ifstream in(fmsim::workloads::config_dir() / "hardware" / "l4.json");
+    auto j = base;
+    j["hardware"] = nlohmann::json::parse(in);
+    j["hardware"]["memory"]["capacity_gb"] = 48;
+    const auto sc = load_scenario(write_scenario("inline.json", j));
+    EXPECT_DOUBLE_EQ(sc.hardware->memory.capacity_gb, 48);
+    EXPECT_EQ(sc.hardware->name, "inline");
+}
+
+TEST(Scenario, SetErrorsNameTheKey) {
+    const auto path = write_scenario("set-errors.json", base);
+    try {
+        load_scenario(path, {"model.hidden_size=5"});  // model is a name, not an object
+        ADD_FAILURE() << "no error";
+    } catch (const fmsim::ConfigError& e) {
+        EXPECT_NE(std::string(e.what()).find(path + ": /model: --set model.hidden_size"), std::string::npos) << e.what();
+    }
+    EXPECT_THROW(load_scenario(path, {"batch"}), fmsim::UserError);
+    try {
+        load_scenario(path, {"batch=0"});
+        ADD_FAILURE() << "no error";
+    } catch (const fmsim::ConfigError& e) {
+        EXPECT_NE(std::string(e.what()).find(path + ": /batch: expected an integer >= 1, got 0"), std::string::npos)
+            << e.what();
+    }
+}
