@@ -6,6 +6,8 @@
 #include <systemc>
 
 #include <algorithm>
+#include <map>
+#include <tuple>
 #include <cstdlib>
 #include <deque>
 #include <string>
@@ -283,7 +285,7 @@ double isolated_call_s(const workloads::Op& op, const KernelTiming& k, const Run
 }
 
 Timeline replay_graph(const workloads::OpGraph& graph, const HardwareSpec& hw, const RuntimeSpec& rt,
-                      KernelCache* cache) {
+                      KernelCache* cache, const CommModel* comm) {
     Timeline tl;
     tl.ops.reserve(graph.op_count());
     // Timeline::kernels index of each cache entry this graph uses (-1: not yet).
@@ -292,13 +294,39 @@ Timeline replay_graph(const workloads::OpGraph& graph, const HardwareSpec& hw, c
     // host launches the whole graph once and the device walks it.
     double host = rt.cuda_graphs ? rt.graph_launch_us * 1e-6 : 0;
     double device_free = 0;
+    // Timeline::kernels index of each distinct collective (kind, axis, group, bytes).
+    std::map<std::tuple<int, int, std::int64_t, std::int64_t>, std::uint32_t> collective_index;
     for (workloads::OpId id : graph.topological_order()) {
         const workloads::Op& op = graph.op(id);
-        if (op.kind == workloads::OpKind::collective) continue;  // one device: no peers (issue 5)
+        const auto* coll = std::get_if<workloads::CollectiveDims>(&op.dims);
+        if (op.kind == workloads::OpKind::collective && (!comm || !coll)) continue;  // one device: no peers
         OpTiming o;
         o.op = id;
         EnergyBreakdown dynamic;
-        if (cache) {
+        if (coll) {
+            const auto key = std::tuple{static_cast<int>(coll->kind), static_cast<int>(coll->axis), coll->group, coll->bytes};
+            auto it = collective_index.find(key);
+            if (it == collective_index.end()) {
+                const CommCost c = (*comm)(*coll);
+                KernelTiming k;
+                k.launch_s = hw.kernel_launch_overhead_us * 1e-6;
+                k.time_s = k.launch_s + c.time_s;
+                k.memory_bound_s = c.time_s;
+                k.bound = "communication";
+                k.plan.mapping = std::string(workloads::to_string(coll->kind)) + " " + c.algorithm + " over " +
+                                 std::to_string(coll->group) + " (" + std::string(workloads::to_string(coll->axis)) + ")";
+                k.plan.engine = EngineKind::vector;
+                k.plan.bytes = static_cast<double>(coll->bytes);
+                k.energy.link_j = c.energy_j;
+                it = collective_index.emplace(key, static_cast<std::uint32_t>(tl.kernels.size())).first;
+                tl.kernels.push_back(std::move(k));
+                ++tl.simulated;
+            } else {
+                ++tl.reused;
+            }
+            o.kernel = it->second;
+            dynamic.link_j = tl.kernels[o.kernel].energy.link_j;
+        } else if (cache) {
             const auto found = cache->find_or_simulate(op, hw, rt);
             if (found.simulated) {
                 ++tl.simulated;
@@ -341,7 +369,9 @@ Timeline replay_graph(const workloads::OpGraph& graph, const HardwareSpec& hw, c
     if (!tl.ops.empty()) {
         auto& last = tl.ops.back();
         last.time_s += rt.sync_us * 1e-6;
-        last.energy = kernel_energy(tl.kernel_of(last).plan, hw.energy, last.time_s);
+        EnergyBreakdown dynamic = dynamic_energy(count_actions(tl.kernel_of(last).plan), hw.energy);
+        dynamic.link_j = tl.kernel_of(last).energy.link_j;
+        last.energy = kernel_energy(dynamic, hw.energy, last.time_s);
     }
     return tl;
 }

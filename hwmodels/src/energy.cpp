@@ -33,11 +33,12 @@ EnergyBreakdown& EnergyBreakdown::operator+=(const EnergyBreakdown& o) {
     chip_sram_j += o.chip_sram_j;
     core_sram_j += o.core_sram_j;
     static_j += o.static_j;
+    link_j += o.link_j;
     return *this;
 }
 
 EnergyBreakdown EnergyBreakdown::scaled(double f) const {
-    return {matrix_j * f, vector_j * f, dram_j * f, chip_sram_j * f, core_sram_j * f, static_j * f};
+    return {matrix_j * f, vector_j * f, dram_j * f, chip_sram_j * f, core_sram_j * f, static_j * f, link_j * f};
 }
 
 ActionCounts count_actions(const TileProgram& p) {

@@ -2,6 +2,7 @@
 
 #include "fmsim/hwmodels/energy.hpp"
 #include "fmsim/hwmodels/hardware.hpp"
+#include "fmsim/hwmodels/link.hpp"
 #include "fmsim/hwmodels/runtime.hpp"
 #include "fmsim/sim/scenario.hpp"
 #include "fmsim/sim/sweep.hpp"
@@ -47,6 +48,10 @@ std::string config_reference_markdown() {
           "that drives the device, its host cost per kernel and its library kernels. How the replay uses it: "
           "`docs/hardware-model.md`, \"Runtime\".\n\n";
     for (const auto& d : hwmodels::runtime_schema_docs()) write_schema(os, d);
+    os << "# Links\n\nA link is a JSON file in `configs/links/` (`fmsim link list`): how devices reach each other "
+          "(NVLink/NVSwitch, PCIe, InfiniBand, RoCE, TPU ICI, xGMI, Ethernet). How collectives are timed on it: "
+          "`docs/hardware-model.md`, \"Links and collectives\".\n\n";
+    for (const auto& d : hwmodels::link_schema_docs()) write_schema(os, d);
     return os.str();
 }
 

@@ -73,7 +73,7 @@ ReplayResult replay_workload(const GraphResult& g, const hwmodels::HardwareSpec&
     r.memory_timeline.reserve(all_ops);
     for (const Stage& st : w.stages) {
         const double stage_start = r.latency_s;
-        const auto tl = hwmodels::replay_graph(*st.graph, hw, rt, &cache);
+        const auto tl = hwmodels::replay_graph(*st.graph, hw, rt, &cache, options.comm);
         const double rep = static_cast<double>(st.repeat);
         const auto live = workloads::live_activation_bytes_by_op(*st.graph);
         for (const auto& o : tl.ops) {
@@ -93,6 +93,8 @@ ReplayResult replay_workload(const GraphResult& g, const hwmodels::HardwareSpec&
         for (const auto& o : tl.ops) {
             const Op& op = st.graph->op(o.op);
             r.group_time_s[static_cast<std::size_t>(op.group)] += o.time_s * rep;
+            r.phase_time_s[static_cast<std::size_t>(op.phase)] += o.time_s * rep;
+            if (op.kind == OpKind::collective) r.communication_s += o.time_s * rep;
             r.group_energy_j[static_cast<std::size_t>(op.group)] += o.energy.total_j() * rep;
             r.energy += o.energy.scaled(rep);
             double*& line = by_op_line[&op];

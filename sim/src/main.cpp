@@ -18,6 +18,7 @@
 #include "fmsim/sim/scenario.hpp"
 #include "fmsim/sim/sweep.hpp"
 #include "fmsim/workloads/errors.hpp"
+#include "collective_cli.hpp"
 
 namespace {
 
@@ -108,6 +109,7 @@ void print_graph(const sim::GraphResult& r, bool as_json, const std::string& dot
 int main(int argc, char** argv) {
     CLI::App app{"fmsim: foundation-model workloads on simulated hardware"};
     app.require_subcommand(1);
+    const auto collective_commands = cli::add_collective_commands(app);  // fmsim link ..., fmsim collective ...
 
     auto* graph = app.add_subcommand("graph", "build a model's operator graph and print its totals");
     std::string model;
@@ -226,7 +228,8 @@ int main(int argc, char** argv) {
     }
 
     try {
-        if (*graph) {
+        if (collective_commands->run()) {
+        } else if (*graph) {
             print_graph(sim::describe_graph(make_query(model, flags)), as_json, dot, export_json, graph_hardware,
                         graph_runtime, memory_csv);
         } else if (*run) {

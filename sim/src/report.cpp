@@ -6,6 +6,7 @@
 #include <sstream>
 
 #include "fmsim/workloads/errors.hpp"
+#include "scale.hpp"
 
 namespace fmsim::sim {
 
@@ -13,6 +14,8 @@ using namespace workloads;
 using ojson = nlohmann::ordered_json;
 
 RunReport run_scenario(const Scenario& sc, const ReplayOptions& options) {
+    const bool training = sc.phase.value_or(sc.model->default_phase()) == RunPhase::train;
+    if (sc.system.devices > 1 || (training && sc.training)) return run_scaled(sc, options);
     RunReport r;
     r.name = sc.name;
     r.description = sc.description;
@@ -78,6 +81,20 @@ std::string report_text(const RunReport& r) {
         extra.emplace_back("throughput", fmt("%.4g tokens/s", *r.throughput_tokens_per_s) +
                                              (r.graph.workload.run.phase == RunPhase::generate ? " (output)" : "") +
                                              fmt(", %.4g samples/s", r.throughput_samples_per_s.value_or(0)));
+    if (!r.parallelism.empty()) extra.emplace_back("parallelism", r.parallelism + fmt(" on %.0f devices", static_cast<double>(r.devices)));
+    if (r.training) {
+        const auto& t = *r.training;
+        extra.emplace_back("training step", fmt("%.4g s", t.step_time_s) + fmt(" (%.0f micro-batches", static_cast<double>(t.microbatches)) +
+                                                fmt(" per replica, global batch %.0f)", static_cast<double>(t.global_batch)));
+        extra.emplace_back("step split", fmt("compute %.4g s", t.compute_s) + fmt(", exposed comm %.4g s", t.exposed_communication_s) +
+                                             fmt(", bubble %.4g s", t.bubble_s) + fmt(", optimizer %.4g s", t.optimizer_s));
+        extra.emplace_back("MFU / HFU", fmt("%.1f%%", t.mfu * 100) + fmt(" / %.1f%%", t.hfu * 100) +
+                                            fmt(", %.4g TFLOP/s per device", t.tflops_per_device));
+        extra.emplace_back("training run", fmt("%.4g tokens", t.tokens) + fmt(" in %.4g days", t.total_days) +
+                                               fmt(", %.4g device-hours", t.device_hours) + fmt(", %.4g MWh", t.energy_kwh / 1e3) +
+                                               (t.cost_usd ? fmt(", $%.4g", *t.cost_usd) : std::string()) +
+                                               fmt(", %.4g t CO2", t.co2_kg / 1e3));
+    }
     extra.emplace_back("cost", r.cost_usd ? fmt("$%.4g", *r.cost_usd) : std::string("not priced (set cost.usd_per_device_hour)"));
     extra.emplace_back("CO2", fmt("%.4g g", r.co2_kg.value_or(0) * 1e3) +
                                   fmt(" (%.4g kWh at the wall)", r.facility_energy_kwh.value_or(0)));
@@ -152,6 +169,33 @@ std::string report_json(const RunReport& r) {
     j["hardware"] = p ? nlohmann::json(p->hardware) : nlohmann::json(nullptr);
     j["runtime"] = p ? nlohmann::json(p->runtime) : nlohmann::json(nullptr);
     j["kernels"] = p ? ojson{{"simulated", p->kernels_simulated}, {"reused", p->kernels_reused}} : ojson(nullptr);
+    j["parallelism"] = r.parallelism.empty() ? nlohmann::json(nullptr) : nlohmann::json(r.parallelism);
+    if (r.training) {
+        const auto& t = *r.training;
+        j["training"] = {{"global_batch", t.global_batch},
+                         {"microbatches", t.microbatches},
+                         {"step_time_s", t.step_time_s},
+                         {"tokens_per_s", t.tokens_per_s},
+                         {"tflops_per_device", t.tflops_per_device},
+                         {"mfu", t.mfu},
+                         {"hfu", t.hfu},
+                         {"tokens", t.tokens},
+                         {"steps", t.steps},
+                         {"total_days", t.total_days},
+                         {"device_hours", t.device_hours},
+                         {"energy_kwh", t.energy_kwh},
+                         {"cost_usd", opt(t.cost_usd)},
+                         {"co2_kg", t.co2_kg},
+                         {"memory_per_device_bytes", t.memory_per_device_bytes},
+                         {"fits", t.fits},
+                         {"time_split_s",
+                          {{"compute", t.compute_s},
+                           {"exposed_communication", t.exposed_communication_s},
+                           {"pipeline_bubble", t.bubble_s},
+                           {"optimizer", t.optimizer_s}}}};
+    } else {
+        j["training"] = nullptr;
+    }
     j["scenario"] = ojson::parse(r.resolved_json);
     return j.dump(2);
 }

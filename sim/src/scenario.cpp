@@ -3,6 +3,7 @@
 #include <filesystem>
 
 #include "fmsim/hwmodels/hardware_json.hpp"
+#include "fmsim/hwmodels/link.hpp"
 #include "fmsim/workloads/errors.hpp"
 #include "fmsim/workloads/model_json.hpp"
 #include "fmsim/workloads/schema.hpp"
@@ -14,12 +15,25 @@ using namespace workloads;
 namespace {
 
 // The keys as read; model and hardware stay JSON until the file's folder is known.
+struct SystemFields {
+    std::int64_t devices = 1, devices_per_node = 0;
+    std::string intra_node, inter_node;
+};
+
+struct TrainingFields {
+    double tokens = 0;
+    bool chinchilla = false;
+    std::int64_t global_batch = 0, global_batch_tokens = 0;
+};
+
 struct ScenarioFields {
     std::string name, description, runtime, phase, attention, recompute;
+    bool has_training = false;
+    TrainingFields training;
     json model, hardware, hardware_overrides;
     std::int64_t batch = 1, input_len = 0, output_len = 0, steps = 0;
     Precision precision;
-    SystemSpec system;
+    SystemFields system;
     ParallelismSpec parallelism;
     CostSpec cost;
 };
@@ -61,11 +75,31 @@ std::function<void(ScenarioFields&, const json&, const ConfigContext&)> name_or_
     };
 }
 
-const Schema<SystemSpec>& system_schema() {
-    static const auto s = Schema<SystemSpec>("scenario.system", "The devices the scenario runs on.")
-                              .integer("devices", &SystemSpec::devices, 1, "devices", "Devices in the system.")
-                              .integer("devices_per_node", &SystemSpec::devices_per_node, 0, "devices",
-                                       "Devices per node (server); 0 = all in one node.", 0);
+const Schema<SystemFields>& system_schema() {
+    static const auto s =
+        Schema<SystemFields>("scenario.system", "The devices the scenario runs on and the links between them.")
+            .integer("devices", &SystemFields::devices, 1, "devices", "Devices in the system.")
+            .integer("devices_per_node", &SystemFields::devices_per_node, 0, "devices",
+                     "Devices per node (server); 0 = all in one node.", 0)
+            .string("intra_node", &SystemFields::intra_node, "",
+                    "Link preset inside a node (configs/links/, `fmsim link list`), e.g. nvlink4; needed when a "
+                    "node holds more than one device.")
+            .string("inter_node", &SystemFields::inter_node, "",
+                    "Link preset across nodes, e.g. ib-ndr; needed when there is more than one node.");
+    return s;
+}
+
+const Schema<TrainingFields>& training_schema() {
+    static const auto s =
+        Schema<TrainingFields>("scenario.training", "A training run's size (phase train): fmsim reports its "
+                                                    "step time, MFU, days, device-hours, energy, $ and CO2.")
+            .number("tokens", &TrainingFields::tokens, 0.0, "tokens", "Training tokens in all; 0 = one step.")
+            .boolean("chinchilla", &TrainingFields::chinchilla, false,
+                     "Train on 20 tokens per parameter (Hoffmann et al. 2022) instead of `tokens`.")
+            .integer("global_batch", &TrainingFields::global_batch, 0, "sequences",
+                     "Sequences per optimizer step (of input_len tokens); 0 = from global_batch_tokens.", 0)
+            .integer("global_batch_tokens", &TrainingFields::global_batch_tokens, 0, "tokens",
+                     "Tokens per optimizer step; 0 = one micro-batch per data-parallel replica.", 0);
     return s;
 }
 
@@ -74,7 +108,17 @@ const Schema<ParallelismSpec>& parallelism_schema() {
         Schema<ParallelismSpec>("scenario.parallelism", "How the work is split over the devices; tp x pp x dp = devices.")
             .integer("tp", &ParallelismSpec::tp, 1, "devices", "Tensor-parallel degree (Megatron splits).")
             .integer("pp", &ParallelismSpec::pp, 1, "stages", "Pipeline-parallel degree.")
-            .integer("dp", &ParallelismSpec::dp, 1, "replicas", "Data-parallel degree.");
+            .integer("dp", &ParallelismSpec::dp, 1, "replicas", "Data-parallel degree.")
+            .integer("ep", &ParallelismSpec::ep, 1, "devices",
+                     "Expert-parallel degree (MoE): experts spread over ep of the dp replicas; divides dp.")
+            .boolean("sp", &ParallelismSpec::sp, false,
+                     "Sequence parallelism: norms and residuals split over tp too; all-reduces become "
+                     "reduce-scatter + all-gather.")
+            .integer("zero", &ParallelismSpec::zero, 0, "stage",
+                     "ZeRO stage over dp: 1 shards optimizer states, 2 also gradients, 3 also weights (FSDP).", 0)
+            .integer("microbatch_size", &ParallelismSpec::microbatch_size, 1, "sequences",
+                     "Sequences per micro-batch in training (the `batch` key is ignored for training when "
+                     "training.global_batch is set).");
     return s;
 }
 
@@ -156,7 +200,14 @@ const Schema<ScenarioFields>& scenario_schema() {
             .custom("parallelism", "object (scenario.parallelism)", "none", "How the work is split over the devices.",
                     sub_object(&ScenarioFields::parallelism, parallelism_schema), [](ScenarioFields&) {})
             .custom("cost", "object (scenario.cost)", "the defaults of scenario.cost", "Prices and carbon.",
-                    sub_object(&ScenarioFields::cost, cost_schema), [](ScenarioFields&) {});
+                    sub_object(&ScenarioFields::cost, cost_schema), [](ScenarioFields&) {})
+            .custom("training", "object (scenario.training)", "none (one step)", "The training run's size (phase train).",
+                    [](ScenarioFields& f, const json& j, const ConfigContext& at) {
+                        if (!j.is_object()) at.fail("expected an object, got " + json_type_name(j));
+                        f.training = training_schema().parse(j, at);
+                        f.has_training = true;
+                    },
+                    [](ScenarioFields&) {});
         return s;
     }();
     return s;
@@ -227,9 +278,18 @@ void check_system(const Scenario& sc, const ConfigContext& ctx) {
     if (p.tp * p.pp * p.dp != s.devices)
         ctx.at("parallelism").fail("tp x pp x dp = " + std::to_string(p.tp * p.pp * p.dp) +
                                    " must equal system.devices (" + std::to_string(s.devices) + ")");
-    if (s.devices > 1)
-        ctx.at("system").at("devices").fail("multi-device systems are not simulated yet (issue 5: parallelism and "
-                                            "collectives); use one device");
+    if (p.dp % p.ep != 0) ctx.at("parallelism").at("ep").fail("expected a divisor of dp (" + std::to_string(p.dp) + ")");
+    if (p.zero > 3) ctx.at("parallelism").at("zero").fail("expected a ZeRO stage 0-3, got " + std::to_string(p.zero));
+    if (p.tp > s.devices_per_node)
+        ctx.at("parallelism").at("tp").fail("tp " + std::to_string(p.tp) + " spans nodes of " +
+                                            std::to_string(s.devices_per_node) +
+                                            " devices; tensor parallelism stays inside a node");
+    if (s.devices_per_node > 1 && !s.intra_node)
+        ctx.at("system").fail("missing 'intra_node': the link between the " + std::to_string(s.devices_per_node) +
+                              " devices of a node (`fmsim link list`)");
+    if (s.devices > s.devices_per_node && !s.inter_node)
+        ctx.at("system").fail("missing 'inter_node': the link between the " +
+                              std::to_string(s.devices / s.devices_per_node) + " nodes (`fmsim link list`)");
 }
 
 // A preset or config named by the scenario: "unknown hardware 'h100' (did you mean ...)" and a
@@ -285,8 +345,27 @@ Scenario load_scenario(const std::string& path, const std::vector<std::string>& 
     sc.run.precision = f.precision;
     sc.run.attention = f.attention == "unfused" ? AttentionImpl::unfused : AttentionImpl::fused;
     sc.run.recompute = *parse_recompute(f.recompute);
-    sc.system = f.system;
-    if (sc.system.devices_per_node == 0) sc.system.devices_per_node = sc.system.devices;
+    sc.system.devices = f.system.devices;
+    sc.system.devices_per_node = f.system.devices_per_node == 0 ? f.system.devices : f.system.devices_per_node;
+    if (!f.system.intra_node.empty())
+        sc.system.intra_node = at_key(ctx.at("system").at("intra_node"), [&] {
+            return hwmodels::load_link(existing(ctx.at("system").at("intra_node"), resolve_path(path, f.system.intra_node)));
+        });
+    if (!f.system.inter_node.empty())
+        sc.system.inter_node = at_key(ctx.at("system").at("inter_node"), [&] {
+            return hwmodels::load_link(existing(ctx.at("system").at("inter_node"), resolve_path(path, f.system.inter_node)));
+        });
+    if (f.has_training) {
+        if (f.phase != "train") ctx.at("training").fail("a training run needs phase 'train'");
+        TrainingSpec t;
+        if (f.training.chinchilla && f.training.tokens > 0)
+            ctx.at("training").fail("give either 'tokens' or 'chinchilla', not both");
+        t.chinchilla = f.training.chinchilla;
+        if (f.training.tokens > 0) t.tokens = f.training.tokens;
+        t.global_batch = f.training.global_batch;
+        t.global_batch_tokens = f.training.global_batch_tokens;
+        sc.training = t;
+    }
     sc.parallelism = f.parallelism;
     sc.cost = f.cost;
     check_system(sc, ctx);
@@ -307,8 +386,13 @@ Scenario load_scenario(const std::string& path, const std::vector<std::string>& 
     json resolved = j;
     resolved["phase"] = std::string(to_string(sc.phase.value_or(sc.model->default_phase())));
     resolved["runtime"] = sc.runtime.name;
-    resolved["system"] = {{"devices", sc.system.devices}, {"devices_per_node", sc.system.devices_per_node}};
-    resolved["parallelism"] = {{"tp", sc.parallelism.tp}, {"pp", sc.parallelism.pp}, {"dp", sc.parallelism.dp}};
+    resolved["system"] = {{"devices", sc.system.devices},
+                          {"devices_per_node", sc.system.devices_per_node},
+                          {"intra_node", sc.system.intra_node ? json(sc.system.intra_node->name) : json(nullptr)},
+                          {"inter_node", sc.system.inter_node ? json(sc.system.inter_node->name) : json(nullptr)}};
+    resolved["parallelism"] = {{"tp", sc.parallelism.tp}, {"pp", sc.parallelism.pp}, {"dp", sc.parallelism.dp},
+                               {"ep", sc.parallelism.ep}, {"sp", sc.parallelism.sp}, {"zero", sc.parallelism.zero},
+                               {"microbatch_size", sc.parallelism.microbatch_size}};
     resolved["cost"] = {{"usd_per_device_hour", sc.cost.usd_per_device_hour ? json(*sc.cost.usd_per_device_hour)
                                                                              : json(nullptr)},
                         {"pue", sc.cost.pue},
@@ -318,7 +402,8 @@ Scenario load_scenario(const std::string& path, const std::vector<std::string>& 
 }
 
 std::vector<SchemaDoc> scenario_schema_docs() {
-    return {scenario_schema().doc(), system_schema().doc(), parallelism_schema().doc(), cost_schema().doc()};
+    return {scenario_schema().doc(), system_schema().doc(), parallelism_schema().doc(), cost_schema().doc(),
+            training_schema().doc()};
 }
 
 }  // namespace fmsim::sim

@@ -86,4 +86,25 @@ std::int64_t Op::bytes_written(TensorClass c) const { return sum_bytes(writes, &
 std::int64_t Op::bytes_read() const { return sum_bytes(reads, nullptr); }
 std::int64_t Op::bytes_written() const { return sum_bytes(writes, nullptr); }
 
+std::string_view to_string(CollectiveKind k) {
+    switch (k) {
+        case CollectiveKind::all_reduce: return "all_reduce";
+        case CollectiveKind::all_gather: return "all_gather";
+        case CollectiveKind::reduce_scatter: return "reduce_scatter";
+        case CollectiveKind::all_to_all: return "all_to_all";
+        case CollectiveKind::send_recv: return "send_recv";
+    }
+    return "?";
+}
+
+std::string_view to_string(ParallelAxis a) {
+    switch (a) {
+        case ParallelAxis::tp: return "tp";
+        case ParallelAxis::pp: return "pp";
+        case ParallelAxis::dp: return "dp";
+        case ParallelAxis::ep: return "ep";
+    }
+    return "?";
+}
+
 }  // namespace fmsim::workloads

@@ -177,6 +177,9 @@ json dims_json(const OpDims& d) {
                  {{"batch", c->batch}, {"in_channels", c->in_channels}, {"out_channels", c->out_channels},
                   {"groups", c->groups}, {"in_spatial", c->in_spatial}, {"kernel", c->kernel},
                   {"stride", c->stride}, {"out_spatial", c->out_spatial}}}};
+    if (auto* c = std::get_if<CollectiveDims>(&d))
+        return {{"collective",
+                 {{"kind", to_string(c->kind)}, {"axis", to_string(c->axis)}, {"group", c->group}, {"bytes", c->bytes}}}};
     return nullptr;
 }
 }  // namespace

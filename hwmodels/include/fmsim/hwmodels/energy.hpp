@@ -27,7 +27,8 @@ struct ActionCounts {
 // Joules by where they go. Static energy is static power x time; the rest is dynamic.
 struct EnergyBreakdown {
     double matrix_j = 0, vector_j = 0, dram_j = 0, chip_sram_j = 0, core_sram_j = 0, static_j = 0;
-    double dynamic_j() const { return matrix_j + vector_j + dram_j + chip_sram_j + core_sram_j; }
+    double link_j = 0;  // device-to-device links (collectives), this device's share
+    double dynamic_j() const { return matrix_j + vector_j + dram_j + chip_sram_j + core_sram_j + link_j; }
     double total_j() const { return dynamic_j() + static_j; }
     EnergyBreakdown& operator+=(const EnergyBreakdown& o);
     EnergyBreakdown scaled(double factor) const;

@@ -3,6 +3,7 @@
 // tile loads, an L2 and a memory controller whose channels arbitrate bandwidth among the cores).
 // This header has no SystemC in it; device_sc.cpp holds the modules.
 #include <cstdint>
+#include <functional>
 #include <string>
 #include <unordered_map>
 #include <vector>
@@ -89,7 +90,16 @@ private:
 // kernel starts when both the device and its launch are ready (docs/hardware-model.md,
 // "Runtime"). Identical kernels (same tile program on the same device) reuse their simulated
 // time: equal to a full replay. Without a cache every op is planned and simulated, for checking that.
+//
+// Collectives (inserted by the parallelism passes) are timed by `comm` on the device's stream, as
+// Megatron's blocking all-reduces run; without `comm` (one device) they are skipped.
+struct CommCost {
+    double time_s = 0;    // the collective on the links, launch excluded
+    double energy_j = 0;  // link energy, this device's share
+    std::string algorithm;
+};
+using CommModel = std::function<CommCost(const workloads::CollectiveDims&)>;
 Timeline replay_graph(const workloads::OpGraph& graph, const HardwareSpec& hw, const RuntimeSpec& rt,
-                      KernelCache* cache);
+                      KernelCache* cache, const CommModel* comm = nullptr);
 
 }  // namespace fmsim::hwmodels

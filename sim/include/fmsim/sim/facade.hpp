@@ -8,6 +8,7 @@
 
 #include "fmsim/hwmodels/energy.hpp"
 #include "fmsim/hwmodels/hardware.hpp"
+#include "fmsim/hwmodels/replay.hpp"
 #include "fmsim/hwmodels/runtime.hpp"
 #include "fmsim/workloads/model.hpp"
 #include "fmsim/workloads/summary.hpp"
@@ -57,6 +58,7 @@ struct OpRecord {
 
 struct ReplayOptions {
     bool op_records = false;  // fill ReplayResult::op_records (one per op: large for long generations)
+    const hwmodels::CommModel* comm = nullptr;  // times collectives (multi-device); none: skipped
 };
 
 // A workload replayed on one device (docs/hardware-model.md).
@@ -89,6 +91,8 @@ struct ReplayResult {
     std::optional<double> energy_per_token_j;
     double energy_per_sample_j = 0;             // per sequence or image of the batch
     std::int64_t memory_channels = 1;           // of the device, for traces
+    std::array<double, 3> phase_time_s{};       // by workloads::Phase (forward, backward, optimizer), all stages
+    double communication_s = 0;                 // collectives' share of latency_s
     std::vector<OpRecord> op_records;           // with ReplayOptions::op_records
 };
 // Replays a built workload; its summary (computed once, by describe_graph) gives the memory peak.

@@ -9,6 +9,24 @@
 
 namespace fmsim::sim {
 
+// A training run (phase train with a `training` block, or any multi-device train): docs/parallelism.md.
+struct TrainingReport {
+    std::int64_t global_batch = 0;     // sequences per optimizer step
+    std::int64_t microbatches = 0;     // per data-parallel replica per step
+    double step_time_s = 0;
+    double tokens_per_s = 0;           // whole system
+    double tflops_per_device = 0;      // model FLOPs per second per device
+    double mfu = 0, hfu = 0;           // model / hardware FLOPs over the devices' dense peak
+    double steps = 0, tokens = 0;
+    double total_days = 0, device_hours = 0, energy_kwh = 0;  // energy at the wall (x PUE)
+    std::optional<double> cost_usd;
+    double co2_kg = 0;
+    // Where a step's time goes (they add up to step_time_s).
+    double compute_s = 0, exposed_communication_s = 0, bubble_s = 0, optimizer_s = 0;
+    double memory_per_device_bytes = 0;  // with ZeRO sharding and the micro-batches in flight
+    bool fits = true;
+};
+
 struct RunReport {
     std::string name, description, resolved_json;
     std::int64_t devices = 1;
@@ -20,6 +38,8 @@ struct RunReport {
     std::optional<double> facility_energy_kwh;  // device energy x PUE
     std::optional<double> cost_usd;             // device-hours x price
     std::optional<double> co2_kg;               // facility energy x grid intensity
+    std::optional<TrainingReport> training;
+    std::string parallelism;                    // "tp 8 x pp 1 x dp 1" (multi-device), else empty
 };
 
 // `options.op_records` keeps every op's record for ops_csv and trace_json.

@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "fmsim/hwmodels/hardware.hpp"
+#include "fmsim/hwmodels/link.hpp"
 #include "fmsim/hwmodels/runtime.hpp"
 #include "fmsim/workloads/model.hpp"
 
@@ -17,10 +18,23 @@ namespace fmsim::sim {
 struct SystemSpec {
     std::int64_t devices = 1;
     std::int64_t devices_per_node = 1;
+    std::optional<hwmodels::LinkSpec> intra_node;  // links inside a node (needed with > 1 device per node)
+    std::optional<hwmodels::LinkSpec> inter_node;  // links across nodes (needed with > 1 node)
 };
 
 struct ParallelismSpec {
-    std::int64_t tp = 1, pp = 1, dp = 1;
+    std::int64_t tp = 1, pp = 1, dp = 1, ep = 1;
+    bool sp = false;
+    std::int64_t zero = 0;          // ZeRO stage 0-3 (3 = FSDP): what dp shards
+    std::int64_t microbatch_size = 1;  // sequences per micro-batch (training)
+};
+
+// A training run (`phase: train`): how many tokens, in what batches.
+struct TrainingSpec {
+    std::optional<double> tokens;       // total training tokens; none: one step
+    bool chinchilla = false;            // 20 tokens per parameter (resolved when the model is built)
+    std::int64_t global_batch = 0;      // sequences per optimizer step (0: from global_batch_tokens)
+    std::int64_t global_batch_tokens = 0;
 };
 
 // What a run costs beyond the device's own energy: the price of a device-hour, the data centre's
@@ -43,6 +57,7 @@ struct Scenario {
     SystemSpec system;
     ParallelismSpec parallelism;
     CostSpec cost;
+    std::optional<TrainingSpec> training;
     std::string resolved_json;  // the scenario as run (overrides applied, defaults filled), for reports
 };
 

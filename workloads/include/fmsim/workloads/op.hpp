@@ -74,7 +74,19 @@ struct ConvDims {  // as an implicit GEMM: m = batch*out_pixels, n = out_channel
     std::int64_t batch = 1, in_channels = 0, out_channels = 0, groups = 1;
     std::vector<std::int64_t> in_spatial, kernel, stride, out_spatial;
 };
-using OpDims = std::variant<std::monostate, GemmDims, AttentionDims, ConvDims>;
+// A collective among the devices of one parallel axis (inserted by the parallelism pass,
+// parallel.hpp); `bytes` is the buffer each device holds (the full tensor for an all-reduce).
+enum class CollectiveKind { all_reduce, all_gather, reduce_scatter, all_to_all, send_recv };
+std::string_view to_string(CollectiveKind k);
+enum class ParallelAxis { tp, pp, dp, ep };
+std::string_view to_string(ParallelAxis a);
+struct CollectiveDims {
+    CollectiveKind kind = CollectiveKind::all_reduce;
+    ParallelAxis axis = ParallelAxis::tp;
+    std::int64_t group = 1;  // devices taking part
+    std::int64_t bytes = 0;
+};
+using OpDims = std::variant<std::monostate, GemmDims, AttentionDims, ConvDims, CollectiveDims>;
 
 using OpId = std::uint32_t;
 using ValueId = std::uint32_t;  // an activation-class tensor flowing between ops

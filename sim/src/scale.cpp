@@ -1,0 +1,335 @@
+// Multi-device runs and training runs (docs/parallelism.md): one device of each distinct pipeline
+// stage is replayed (the devices of a split are symmetric), its collectives timed on the links,
+// and the step is composed from those replays: the 1F1B pipeline schedule, the data-parallel
+// gradient reduction overlapped with the last backward pass, the optimizer.
+#include "scale.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <map>
+
+#include "fmsim/hwmodels/collective.hpp"
+#include "fmsim/workloads/errors.hpp"
+#include "fmsim/workloads/parallel.hpp"
+
+namespace fmsim::sim {
+
+using namespace workloads;
+
+namespace {
+
+hwmodels::CollectiveKind to_hw(CollectiveKind k) {
+    switch (k) {
+        case CollectiveKind::all_reduce: return hwmodels::CollectiveKind::all_reduce;
+        case CollectiveKind::all_gather: return hwmodels::CollectiveKind::all_gather;
+        case CollectiveKind::reduce_scatter: return hwmodels::CollectiveKind::reduce_scatter;
+        case CollectiveKind::all_to_all: return hwmodels::CollectiveKind::all_to_all;
+        case CollectiveKind::send_recv: return hwmodels::CollectiveKind::send_recv;
+    }
+    return hwmodels::CollectiveKind::all_reduce;
+}
+
+// The devices of one parallel axis and the links between them. Megatron's rank order: tp
+// innermost, then dp (ep inside dp), then pp; so a tp group sits in one node, dp groups take the
+// rest of a node and span nodes, pipeline neighbours are a tp x dp block apart.
+struct Comm {
+    const Scenario& sc;
+    hwmodels::CollectiveGroup group(ParallelAxis axis, std::int64_t size) const {
+        const auto& s = sc.system;
+        const auto& p = sc.parallelism;
+        std::int64_t stride = 1;  // distance between ranks of this axis
+        if (axis == ParallelAxis::dp || axis == ParallelAxis::ep) stride = p.tp;
+        if (axis == ParallelAxis::pp) stride = p.tp * p.dp;
+        const std::int64_t per_node = std::max<std::int64_t>(1, std::min(size, s.devices_per_node / stride));
+        hwmodels::CollectiveGroup g;
+        g.devices = size;
+        g.devices_per_node = per_node;
+        if (per_node > 1 || !s.inter_node) {
+            if (!s.intra_node) throw UserError(sc.file + ": /system: the scenario needs an intra_node link");
+            g.intra = *s.intra_node;
+        } else {
+            g.intra = *s.inter_node;  // one rank per node: every transfer crosses the network
+        }
+        if (size > per_node) {
+            if (!s.inter_node) throw UserError(sc.file + ": /system: the scenario needs an inter_node link");
+            g.inter = *s.inter_node;
+        }
+        return g;
+    }
+    hwmodels::CommCost operator()(const CollectiveDims& d) const {
+        const auto t = hwmodels::simulate_collective(to_hw(d.kind), static_cast<double>(d.bytes), group(d.axis, d.group));
+        return {t.time_s, t.energy_j / static_cast<double>(std::max<std::int64_t>(1, d.group)), t.algorithm};
+    }
+    double time_s(CollectiveKind kind, ParallelAxis axis, std::int64_t size, double bytes) const {
+        if (size <= 1 || bytes <= 0) return 0;
+        return hwmodels::simulate_collective(to_hw(kind), bytes, group(axis, size)).time_s;
+    }
+};
+
+double forward_flops(const Workload& w, bool model_only) {
+    double f = 0;
+    for (const Stage& st : w.stages)
+        for (OpId id = 0; id < st.graph->op_count(); ++id) {
+            const Op& op = st.graph->op(id);
+            if (op.phase == Phase::forward && !(model_only && op.recompute)) f += op.flops * static_cast<double>(st.repeat);
+        }
+    return f;
+}
+double backward_flops(const Workload& w) {
+    double f = 0;
+    for (const Stage& st : w.stages)
+        for (OpId id = 0; id < st.graph->op_count(); ++id)
+            if (st.graph->op(id).phase == Phase::backward) f += st.graph->op(id).flops * static_cast<double>(st.repeat);
+    return f;
+}
+
+// The largest activation tensor a stage hands to the next (the block output), for the
+// pipeline's point-to-point sends.
+double boundary_bytes(const Workload& w, std::int64_t hidden) {
+    const RunSpec& r = w.run;
+    const std::int64_t tokens = r.batch * std::max<std::int64_t>(1, r.input_len);
+    return static_cast<double>(tokens * hidden) * static_cast<double>(bits_per_element(r.precision.activations)) / 8;
+}
+
+}  // namespace
+
+RunReport run_scaled(const Scenario& sc, const ReplayOptions& options) {
+    const auto& p = sc.parallelism;
+    const ParallelPlan plan{p.tp, p.pp, p.dp, p.ep, p.sp};
+    const bool training = sc.phase.value_or(sc.model->default_phase()) == RunPhase::train;
+    RunReport r;
+    r.name = sc.name;
+    r.description = sc.description;
+    r.resolved_json = sc.resolved_json;
+    r.devices = sc.system.devices;
+    r.parallelism = "tp " + std::to_string(p.tp) + " x pp " + std::to_string(p.pp) + " x dp " + std::to_string(p.dp) +
+                    (p.ep > 1 ? " (ep " + std::to_string(p.ep) + ")" : "") + (p.sp ? " with sp" : "") +
+                    (p.zero > 0 ? ", ZeRO-" + std::to_string(p.zero) : "");
+
+    // What one replica runs: training, one micro-batch; inference, its share of the batch.
+    RunSpec run = sc.run;
+    std::int64_t global_batch = sc.run.batch;
+    if (training) {
+        run.batch = p.microbatch_size;
+        if (sc.training && sc.training->global_batch > 0) global_batch = sc.training->global_batch;
+        else if (sc.training && sc.training->global_batch_tokens > 0)
+            global_batch = std::max<std::int64_t>(1, sc.training->global_batch_tokens / std::max<std::int64_t>(1, run.input_len > 0 ? run.input_len : 1));
+        else global_batch = p.microbatch_size * p.dp;
+    } else {
+        if (sc.run.batch % p.dp != 0)
+            throw ConfigError(sc.file, "/batch", "expected a multiple of parallelism.dp (" + std::to_string(p.dp) +
+                                                    "): each replica serves batch / dp sequences");
+        run.batch = sc.run.batch / p.dp;
+    }
+    r.graph = describe_graph(*sc.model, sc.phase, run);
+    const Workload& whole = r.graph.workload;
+    try {
+        check_parallel_plan(whole, plan);
+    } catch (const ScenarioError& e) {
+        throw ConfigError(sc.file, "/parallelism", e.what());
+    }
+    if (!sc.hardware) return r;
+    const auto& hw = *sc.hardware;
+    const Workload sharded = shard_tensor_parallel(whole, plan);
+    const ParallelShape shape = parallel_shape(whole);
+    const Comm comm{sc};
+    const hwmodels::CommModel comm_model = [&comm](const CollectiveDims& d) { return comm(d); };
+    ReplayOptions opts = options;
+    opts.comm = &comm_model;
+
+    // The distinct pipeline stages: the first, one middle one, the last.
+    std::vector<std::int64_t> stage_ids = {0};
+    if (p.pp > 2) stage_ids.push_back(p.pp / 2);  // a full-size middle stage (short ones sit at the ends)
+    if (p.pp > 1) stage_ids.push_back(p.pp - 1);
+    std::vector<ReplayResult> stages;
+    std::vector<double> stage_devices;  // how many devices replay each
+    for (std::int64_t id : stage_ids) {
+        const Workload w = pipeline_stage(sharded, p.pp, id);
+        GraphResult g{w, summarize(w)};
+        stages.push_back(replay_workload(g, hw, sc.runtime, opts));
+        const double count = (id == 0 || id == p.pp - 1) ? 1.0 : static_cast<double>(p.pp - 2);
+        stage_devices.push_back(count * static_cast<double>(p.tp * p.dp));
+    }
+    const double p2p_s = p.pp > 1 ? comm.time_s(CollectiveKind::send_recv, ParallelAxis::pp, 2,
+                                                boundary_bytes(whole, shape.hidden) / static_cast<double>(p.tp))
+                                  : 0;
+    // The device report: the most loaded stage's device, with the system's latency.
+    ReplayResult device = stages.front();
+    for (const auto& s : stages)
+        if (s.memory_peak_bytes > device.memory_peak_bytes) device = s;
+    double energy_j = 0;
+    for (std::size_t i = 0; i < stages.size(); ++i) energy_j += stages[i].energy_j * stage_devices[i];
+
+    if (!training) {
+        // A batch flows through the stages one after another (no pipelining of a single batch).
+        ReplayResult sys = device;
+        sys.latency_s = 0;
+        double ttft = 0, tpot = 0;
+        for (std::size_t i = 0; i < stages.size(); ++i) {
+            const double count = stage_devices[i] / static_cast<double>(p.tp * p.dp);
+            sys.latency_s += stages[i].latency_s * count;
+            ttft += stages[i].ttft_s.value_or(0) * count;
+            tpot += stages[i].tpot_s.value_or(0) * count;
+        }
+        const double steps = static_cast<double>(std::max<std::int64_t>(1, whole.run.output_len));
+        sys.latency_s += p2p_s * static_cast<double>(p.pp - 1) * steps;
+        if (device.ttft_s) sys.ttft_s = ttft + p2p_s * static_cast<double>(p.pp - 1);
+        if (device.tpot_s) sys.tpot_s = tpot + p2p_s * static_cast<double>(p.pp - 1);
+        // System energy: each stage's device times the devices running it.
+        sys.energy_j = energy_j;
+        sys.energy = {};
+        sys.group_energy_j = {};
+        for (std::size_t i = 0; i < stages.size(); ++i) {
+            sys.energy += stages[i].energy.scaled(stage_devices[i]);
+            for (std::size_t gi = 0; gi < sys.group_energy_j.size(); ++gi)
+                sys.group_energy_j[gi] += stages[i].group_energy_j[gi] * stage_devices[i];
+        }
+        sys.tokens = device.tokens * static_cast<double>(p.dp);
+        if (device.energy_per_token_j && sys.tokens > 0) sys.energy_per_token_j = energy_j / sys.tokens;
+        sys.energy_per_sample_j = energy_j / static_cast<double>(run.batch * p.dp);
+        r.replay = sys;
+        const double total_batch = static_cast<double>(run.batch * p.dp);
+        if (sys.latency_s > 0) {
+            r.throughput_samples_per_s = total_batch / sys.latency_s;
+            switch (whole.run.phase) {
+                case RunPhase::generate: r.throughput_tokens_per_s = total_batch * static_cast<double>(whole.run.output_len) / sys.latency_s; break;
+                case RunPhase::decode: r.throughput_tokens_per_s = total_batch / sys.latency_s; break;
+                case RunPhase::sample: break;
+                default: r.throughput_tokens_per_s = total_batch * static_cast<double>(whole.run.input_len) / sys.latency_s;
+            }
+        }
+        r.facility_energy_kwh = energy_j * sc.cost.pue / 3.6e6;
+        r.co2_kg = *r.facility_energy_kwh * sc.cost.kg_co2_per_kwh;
+        if (sc.cost.usd_per_device_hour)
+            r.cost_usd = *sc.cost.usd_per_device_hour * static_cast<double>(sc.system.devices) * sys.latency_s / 3600;
+        return r;
+    }
+
+    // ---- Training: one optimizer step ----
+    TrainingReport t;
+    t.global_batch = global_batch;
+    const std::int64_t per_replica = std::max<std::int64_t>(1, global_batch / p.dp);
+    t.microbatches = std::max<std::int64_t>(1, per_replica / p.microbatch_size);
+    double mb_s = 0, opt_s = 0, bwd_s = 0;
+    for (const auto& s : stages) {
+        const double fwd_bwd = s.phase_time_s[0] + s.phase_time_s[1];
+        if (fwd_bwd > mb_s) {
+            mb_s = fwd_bwd;
+            bwd_s = s.phase_time_s[1];
+        }
+        opt_s = std::max(opt_s, s.phase_time_s[2]);
+    }
+    const double m = static_cast<double>(t.microbatches);
+    // 1F1B: (m + pp - 1) micro-batch slots; the pp - 1 extra ones are the bubble. Each stage
+    // boundary sends activations forward and gradients back once per micro-batch, overlapped with
+    // compute except during the fill and drain.
+    t.compute_s = m * mb_s;
+    t.bubble_s = static_cast<double>(p.pp - 1) * mb_s;
+    double exposed = 2.0 * p2p_s * static_cast<double>(p.pp - 1);
+    // Data-parallel gradient reduction (ZeRO >= 1: reduce-scatter of gradients and all-gather of
+    // the updated weights, the same volume), overlapped with the last micro-batch's backward.
+    double grad_bytes = 0, weight_bytes = 0, optimizer_bytes = 0, activation_bytes = 0;
+    for (const auto& s : stages) {
+        grad_bytes = std::max(grad_bytes, s.memory_at_peak.training_state_bytes);  // replaced below
+        weight_bytes = std::max(weight_bytes, s.memory_at_peak.weights_bytes);
+        activation_bytes = std::max(activation_bytes, s.memory_at_peak.activation_bytes + s.memory_at_peak.workspace_bytes);
+    }
+    {
+        double g = 0, o = 0;
+        for (std::size_t i = 0; i < stage_ids.size(); ++i) {
+            const Workload w = pipeline_stage(sharded, p.pp, stage_ids[i]);
+            for (const Stage& st : w.stages) {
+                g = std::max(g, static_cast<double>(st.gradient_bytes));
+                o = std::max(o, static_cast<double>(st.optimizer_state_bytes));
+            }
+        }
+        grad_bytes = g;
+        optimizer_bytes = o;
+    }
+    double dp_s = 0;
+    if (p.dp > 1) {
+        if (p.zero == 0) dp_s = comm.time_s(CollectiveKind::all_reduce, ParallelAxis::dp, p.dp, grad_bytes);
+        else
+            dp_s = comm.time_s(CollectiveKind::reduce_scatter, ParallelAxis::dp, p.dp, grad_bytes) +
+                   comm.time_s(CollectiveKind::all_gather, ParallelAxis::dp, p.dp, weight_bytes);
+        if (p.zero == 3)  // weights gathered for every micro-batch's forward and backward, prefetched under compute
+            exposed += std::max(0.0, 2.0 * m * comm.time_s(CollectiveKind::all_gather, ParallelAxis::dp, p.dp, weight_bytes) - t.compute_s);
+    }
+    exposed += std::max(0.0, dp_s - bwd_s);
+    t.exposed_communication_s = exposed;
+    t.optimizer_s = p.zero >= 1 ? opt_s / static_cast<double>(p.dp) : opt_s;
+    t.step_time_s = t.compute_s + t.bubble_s + t.exposed_communication_s + t.optimizer_s;
+
+    const double seq = static_cast<double>(std::max<std::int64_t>(1, whole.run.input_len));
+    const double tokens_per_step = static_cast<double>(global_batch) * seq;
+    t.tokens_per_s = tokens_per_step / t.step_time_s;
+    const double mb_per_step = static_cast<double>(global_batch) / static_cast<double>(p.microbatch_size);
+    const double model_flops = 3.0 * forward_flops(whole, true) * mb_per_step;
+    const double hw_flops = (forward_flops(whole, false) + backward_flops(whole)) * mb_per_step;
+    const double devices = static_cast<double>(sc.system.devices);
+    const double peak = hw.peak_matrix_flops_at_boost(whole.run.precision.math);
+    t.tflops_per_device = model_flops / t.step_time_s / devices / 1e12;
+    t.mfu = peak > 0 ? model_flops / (t.step_time_s * devices * peak) : 0;
+    t.hfu = peak > 0 ? hw_flops / (t.step_time_s * devices * peak) : 0;
+    double total_tokens = tokens_per_step;
+    if (sc.training && sc.training->chinchilla) total_tokens = 20.0 * static_cast<double>(r.graph.summary.params_total);
+    else if (sc.training && sc.training->tokens) total_tokens = *sc.training->tokens;
+    t.tokens = total_tokens;
+    t.steps = total_tokens / tokens_per_step;
+    const double seconds = t.steps * t.step_time_s;
+    t.total_days = seconds / 86400;
+    t.device_hours = seconds * devices / 3600;
+    // Energy of a step: every device's micro-batches and optimizer as replayed, plus static power
+    // over the rest of the step (bubble, exposed communication).
+    double step_energy = 0;
+    for (std::size_t i = 0; i < stages.size(); ++i) {
+        const auto& s = stages[i];
+        const double dynamic = s.energy_j - s.energy.static_j;
+        step_energy += stage_devices[i] * (m * dynamic + hw.energy.static_w * t.step_time_s);
+    }
+    t.energy_kwh = step_energy * t.steps * sc.cost.pue / 3.6e6;
+    t.co2_kg = t.energy_kwh * sc.cost.kg_co2_per_kwh;
+    if (sc.cost.usd_per_device_hour) t.cost_usd = *sc.cost.usd_per_device_hour * t.device_hours;
+    // Memory: ZeRO shards optimizer states (1+), gradients (2+), weights (3) over dp; 1F1B keeps
+    // up to pp micro-batches of activations in flight on the first stage.
+    const double dp = static_cast<double>(p.dp);
+    const double weights = p.zero >= 3 ? weight_bytes / dp : weight_bytes;
+    const double grads = p.zero >= 2 ? grad_bytes / dp : grad_bytes;
+    const double states = p.zero >= 1 ? optimizer_bytes / dp : optimizer_bytes;
+    const double in_flight = static_cast<double>(std::min<std::int64_t>(t.microbatches, p.pp));
+    t.memory_per_device_bytes = weights + grads + states + activation_bytes * in_flight;
+    t.fits = t.memory_per_device_bytes <= hw.memory.capacity_gb * 1e9;
+
+    ReplayResult sys = device;
+    sys.latency_s = t.step_time_s;
+    sys.energy_j = step_energy;
+    sys.energy = {};
+    sys.group_energy_j = {};
+    for (std::size_t i = 0; i < stages.size(); ++i) {
+        auto dynamic = stages[i].energy;
+        dynamic.static_j = 0;
+        sys.energy += dynamic.scaled(m * stage_devices[i]);
+        sys.energy.static_j += hw.energy.static_w * t.step_time_s * stage_devices[i];
+        for (std::size_t gi = 0; gi < sys.group_energy_j.size(); ++gi)
+            sys.group_energy_j[gi] += stages[i].group_energy_j[gi] * m * stage_devices[i];
+    }
+    sys.memory_peak_bytes = t.memory_per_device_bytes;
+    sys.fits = t.fits;
+    sys.memory_at_peak.weights_bytes = weights;
+    sys.memory_at_peak.training_state_bytes = grads + states;
+    sys.memory_at_peak.activation_bytes = activation_bytes * in_flight;
+    sys.memory_at_peak.workspace_bytes = 0;
+    sys.tokens = tokens_per_step;
+    sys.energy_per_token_j = step_energy / tokens_per_step;
+    sys.energy_per_sample_j = step_energy / static_cast<double>(global_batch);
+    r.replay = sys;
+    r.throughput_tokens_per_s = t.tokens_per_s;
+    r.throughput_samples_per_s = static_cast<double>(global_batch) / t.step_time_s;
+    r.facility_energy_kwh = step_energy * sc.cost.pue / 3.6e6;
+    r.co2_kg = *r.facility_energy_kwh * sc.cost.kg_co2_per_kwh;
+    if (sc.cost.usd_per_device_hour) r.cost_usd = *sc.cost.usd_per_device_hour * devices * t.step_time_s / 3600;
+    r.training = t;
+    return r;
+}
+
+}  // namespace fmsim::sim
