@@ -13,6 +13,20 @@ namespace fmsim::sim {
 using namespace workloads;
 using ojson = nlohmann::ordered_json;
 
+GraphResult describe_at_key(const Scenario& sc, const RunSpec& run) {
+    try {
+        return describe_graph(*sc.model, sc.phase, run);
+    } catch (const ConfigError&) {
+        throw;
+    } catch (const ScenarioError& e) {
+        const std::string what = e.what();
+        std::string pointer;
+        for (const char* k : {"finetune", "phase", "batch", "input_len", "output_len", "steps", "precision", "recompute"})
+            if (what.starts_with(k)) pointer = std::string("/") + k;
+        throw ConfigError(sc.file, pointer, what);
+    }
+}
+
 RunReport run_scenario(const Scenario& sc, const ReplayOptions& options) {
     const bool training = sc.phase.value_or(sc.model->default_phase()) == RunPhase::train;
     if (sc.system.devices > 1 || (training && sc.training)) return run_scaled(sc, options);
@@ -21,7 +35,7 @@ RunReport run_scenario(const Scenario& sc, const ReplayOptions& options) {
     r.description = sc.description;
     r.resolved_json = sc.resolved_json;
     r.devices = sc.system.devices;
-    r.graph = describe_graph(*sc.model, sc.phase, sc.run);
+    r.graph = describe_at_key(sc, sc.run);
     if (!sc.hardware) return r;
     r.replay = replay_workload(r.graph, *sc.hardware, sc.runtime, options);
     const ReplayResult& p = *r.replay;
@@ -81,6 +95,13 @@ std::string report_text(const RunReport& r) {
         extra.emplace_back("throughput", fmt("%.4g tokens/s", *r.throughput_tokens_per_s) +
                                              (r.graph.workload.run.phase == RunPhase::generate ? " (output)" : "") +
                                              fmt(", %.4g samples/s", r.throughput_samples_per_s.value_or(0)));
+    if (r.graph.workload.run.phase == RunPhase::train) {
+        const auto& s = r.graph.summary;
+        extra.emplace_back("trainable", fmt("%.4g parameters", static_cast<double>(s.params_trainable)) +
+                                            fmt(" of %.4g", static_cast<double>(s.params_total)) +
+                                            fmt("; gradients + optimizer states %.3g GB",
+                                                static_cast<double>(s.gradient_bytes + s.optimizer_state_bytes) / 1e9));
+    }
     if (!r.parallelism.empty()) extra.emplace_back("parallelism", r.parallelism + fmt(" on %.0f devices", static_cast<double>(r.devices)));
     if (r.training) {
         const auto& t = *r.training;
@@ -114,6 +135,8 @@ std::string report_json(const RunReport& r) {
     j["throughput_samples_per_s"] = opt(r.throughput_samples_per_s);
     j["flops"] = s.flops;
     j["params"] = s.params_total;
+    j["params_trainable"] = r.graph.workload.run.phase == RunPhase::train ? nlohmann::json(s.params_trainable)
+                                                                           : nlohmann::json(nullptr);
     // With a device, the memory at the timeline's peak; without, the workload's own totals.
     ojson mem;
     if (p) {

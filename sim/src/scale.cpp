@@ -121,7 +121,7 @@ RunReport run_scaled(const Scenario& sc, const ReplayOptions& options) {
                                                     "): each replica serves batch / dp sequences");
         run.batch = sc.run.batch / p.dp;
     }
-    r.graph = describe_graph(*sc.model, sc.phase, run);
+    r.graph = describe_at_key(sc, run);
     const Workload& whole = r.graph.workload;
     try {
         check_parallel_plan(whole, plan);
@@ -264,7 +264,9 @@ RunReport run_scaled(const Scenario& sc, const ReplayOptions& options) {
     const double tokens_per_step = static_cast<double>(global_batch) * seq;
     t.tokens_per_s = tokens_per_step / t.step_time_s;
     const double mb_per_step = static_cast<double>(global_batch) / static_cast<double>(p.microbatch_size);
-    const double model_flops = 3.0 * forward_flops(whole, true) * mb_per_step;
+    // Model FLOPs: the forward and backward passes without recomputation (3 x forward for full
+    // training, 6·N per token plus attention; less for LoRA, whose frozen base has no weight gradients).
+    const double model_flops = (forward_flops(whole, true) + backward_flops(whole)) * mb_per_step;
     const double hw_flops = (forward_flops(whole, false) + backward_flops(whole)) * mb_per_step;
     const double devices = static_cast<double>(sc.system.devices);
     const double peak = hw.peak_matrix_flops_at_boost(whole.run.precision.math);

@@ -26,8 +26,15 @@ struct TrainingFields {
     std::int64_t global_batch = 0, global_batch_tokens = 0;
 };
 
+struct FineTuneFields {
+    std::string method = "full";
+    std::int64_t rank = 16;
+    std::vector<std::string> targets;
+};
+
 struct ScenarioFields {
     std::string name, description, runtime, phase, attention, recompute;
+    FineTuneFields finetune;
     bool has_training = false;
     TrainingFields training;
     json model, hardware, hardware_overrides;
@@ -152,6 +159,29 @@ std::function<void(ScenarioFields&, const json&, const ConfigContext&)> sub_obje
     };
 }
 
+const Schema<FineTuneFields>& finetune_schema() {
+    static const auto s =
+        Schema<FineTuneFields>("scenario.finetune", "Fine-tuning method of a training run (phase train).")
+            .choice("method", &FineTuneFields::method, {"full", "lora", "qlora"}, "full",
+                    "full: every weight trains; lora: the model is frozen and rank-r adapters train beside the "
+                    "target layers (Hu et al. 2021); qlora: the same on a 4-bit frozen base (Dettmers et al. 2023; "
+                    "weights stored as int4).")
+            .integer("rank", &FineTuneFields::rank, 16, "rank", "LoRA rank r.")
+            .custom("targets", "list of strings", "[\"qkv_proj\", \"q_proj\", \"kv_proj\", \"o_proj\"]",
+                    "Linear layers that get adapters, by name (attention projections by default, as in the LoRA paper; "
+                    "add gate_up_proj, down_proj, fc1, fc2 for all linear layers as QLoRA does).",
+                    [](FineTuneFields& f, const json& j, const ConfigContext& at) {
+                        if (!j.is_array() || j.empty()) at.fail("expected a non-empty list of layer names, got " + json_type_name(j));
+                        f.targets.clear();
+                        for (std::size_t i = 0; i < j.size(); ++i) {
+                            if (!j[i].is_string()) at.at(std::to_string(i)).fail("expected a layer name, got " + json_type_name(j[i]));
+                            f.targets.push_back(j[i].get<std::string>());
+                        }
+                    },
+                    [](FineTuneFields& f) { f.targets = FineTune{}.targets; });
+    return s;
+}
+
 const Schema<ScenarioFields>& scenario_schema() {
     static const auto s = [] {
         Schema<ScenarioFields> s("scenario", "A what-if run (`fmsim run FILE`): a model, a run, a device and "
@@ -201,6 +231,9 @@ const Schema<ScenarioFields>& scenario_schema() {
                     sub_object(&ScenarioFields::parallelism, parallelism_schema), [](ScenarioFields&) {})
             .custom("cost", "object (scenario.cost)", "the defaults of scenario.cost", "Prices and carbon.",
                     sub_object(&ScenarioFields::cost, cost_schema), [](ScenarioFields&) {})
+            .custom("finetune", "object (scenario.finetune)", "full fine-tuning", "LoRA / QLoRA (phase train).",
+                    sub_object(&ScenarioFields::finetune, finetune_schema),
+                    [](ScenarioFields& f) { f.finetune.targets = FineTune{}.targets; })
             .custom("training", "object (scenario.training)", "none (one step)", "The training run's size (phase train).",
                     [](ScenarioFields& f, const json& j, const ConfigContext& at) {
                         if (!j.is_object()) at.fail("expected an object, got " + json_type_name(j));
@@ -345,6 +378,14 @@ Scenario load_scenario(const std::string& path, const std::vector<std::string>& 
     sc.run.precision = f.precision;
     sc.run.attention = f.attention == "unfused" ? AttentionImpl::unfused : AttentionImpl::fused;
     sc.run.recompute = *parse_recompute(f.recompute);
+    sc.run.finetune.method = f.finetune.method == "lora"    ? FineTuneMethod::lora
+                             : f.finetune.method == "qlora" ? FineTuneMethod::qlora
+                                                            : FineTuneMethod::full;
+    sc.run.finetune.rank = f.finetune.rank;
+    sc.run.finetune.targets = f.finetune.targets;
+    if (sc.run.finetune.method != FineTuneMethod::full && f.phase != "train")
+        ctx.at("finetune").fail("fine-tuning needs phase 'train'");
+    if (sc.run.finetune.method == FineTuneMethod::qlora) sc.run.precision.weights = DType::int4;
     sc.system.devices = f.system.devices;
     sc.system.devices_per_node = f.system.devices_per_node == 0 ? f.system.devices : f.system.devices_per_node;
     if (!f.system.intra_node.empty())
@@ -378,7 +419,7 @@ Scenario load_scenario(const std::string& path, const std::vector<std::string>& 
     } catch (const ScenarioError& e) {
         const std::string what = e.what();
         std::string key;
-        for (const char* k : {"phase", "batch", "input_len", "output_len", "steps", "precision", "recompute", "attention"})
+        for (const char* k : {"phase", "batch", "input_len", "output_len", "steps", "precision", "recompute", "attention", "finetune"})
             if (what.starts_with(k)) key = k;
         (key.empty() ? ctx : ctx.at(key)).fail(what);
     }
@@ -403,7 +444,7 @@ Scenario load_scenario(const std::string& path, const std::vector<std::string>& 
 
 std::vector<SchemaDoc> scenario_schema_docs() {
     return {scenario_schema().doc(), system_schema().doc(), parallelism_schema().doc(), cost_schema().doc(),
-            training_schema().doc()};
+            training_schema().doc(), finetune_schema().doc()};
 }
 
 }  // namespace fmsim::sim

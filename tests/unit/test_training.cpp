@@ -118,3 +118,28 @@ TEST(Training, BackwardProductsAreGemmsOfTheirFlops) {
             EXPECT_EQ(d.k, 256);
         }
 }
+
+TEST(Training, LoraTrainsOnlyItsAdapters) {
+    // LoRA rank 16 on the attention projections of Llama-2-7B (Hu et al. 2021): per layer
+    // qkv_proj [4096, 12288] and o_proj [4096, 4096] get A [k, 16] and B [16, n].
+    RunSpec r = train(1, 512, Recompute::none, AttentionImpl::fused);
+    r.finetune.method = FineTuneMethod::lora;
+    r.finetune.rank = 16;
+    const auto s = summary_of("llama2-7b", r);
+    const std::int64_t per_layer = 16 * (4096 + 12288) + 16 * (4096 + 4096);
+    EXPECT_EQ(s.params_trainable, 32 * per_layer);
+    EXPECT_EQ(s.gradient_bytes, 2 * s.params_trainable);
+    EXPECT_EQ(s.optimizer_state_bytes, 12 * s.params_trainable);
+    // The frozen base still passes gradients down (dgrad) but computes no weight gradients:
+    // backward is the forward once (input gradients) plus the adapters', not twice.
+    EXPECT_LT(s.flops_by_phase[1], 1.2 * s.flops_by_phase[0]);
+    EXPECT_GT(s.flops_by_phase[1], 0.9 * s.flops_by_phase[0]);
+    // QLoRA: the same adapters on a 4-bit frozen base, which training would otherwise refuse.
+    r.finetune.method = FineTuneMethod::qlora;
+    r.precision.weights = DType::int4;
+    const auto q = summary_of("llama2-7b", r);
+    EXPECT_EQ(q.params_trainable, s.params_trainable);
+    EXPECT_LT(q.weight_bytes, s.weight_bytes / 3);
+    r.finetune.targets = {"no_such_layer"};
+    EXPECT_THROW(summary_of("llama2-7b", r), fmsim::ScenarioError);
+}

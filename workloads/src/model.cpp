@@ -145,7 +145,8 @@ Workload Model::build(const RunSpec& requested) const {
     Workload w{name, family(), run, {}};
     if (run.phase == RunPhase::train) {
         const OpGraph forward = build_training_forward(run);
-        w.stages.push_back(make_training_step(forward, run));
+        w.stages.push_back(make_training_step(
+            run.finetune.method == FineTuneMethod::full ? forward : with_lora_adapters(forward, run), run));
     } else {
         w.stages = build_inference(run);
     }

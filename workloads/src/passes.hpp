@@ -19,4 +19,10 @@ inline constexpr double kBackwardFactor = 2.0;
 // (Korthikanti et al. 2022); full = every op of a block is recomputed from the block's input.
 Stage make_training_step(const OpGraph& forward, const RunSpec& run);
 
+// LoRA/QLoRA (run.finetune): every weight of `forward` frozen, and beside each targeted linear
+// layer y = x W a trainable low-rank path y += (x A) B, A [k, rank], B [rank, n], added to its
+// output (Hu et al. 2021, section 4.1). QLoRA stores the frozen weights in run.precision.weights
+// (int4 by default) and trains the adapters in 16-bit.
+OpGraph with_lora_adapters(const OpGraph& forward, const RunSpec& run);
+
 }  // namespace fmsim::workloads

@@ -23,6 +23,16 @@ std::optional<Recompute> parse_recompute(std::string_view s);
 
 enum class AttentionImpl { fused, unfused };
 
+// Parameter-efficient fine-tuning (training only). LoRA (Hu et al. 2021) freezes the model and
+// trains a rank-r update B·A beside each targeted linear layer; QLoRA (Dettmers et al. 2023) does
+// the same on a 4-bit frozen base.
+enum class FineTuneMethod { full, lora, qlora };
+struct FineTune {
+    FineTuneMethod method = FineTuneMethod::full;
+    std::int64_t rank = 16;
+    std::vector<std::string> targets = {"qkv_proj", "q_proj", "kv_proj", "o_proj"};  // linear-layer names
+};
+
 // What to build. Lengths of 0 mean "the model's default" (its context for text, its configured
 // image size for vision, its step count for diffusion).
 struct RunSpec {
@@ -34,6 +44,7 @@ struct RunSpec {
     Precision precision;
     AttentionImpl attention = AttentionImpl::fused;
     Recompute recompute = Recompute::none;
+    FineTune finetune;
 };
 
 // One graph of a workload, run `repeat` times (diffusion steps) or once (a decode step).
