@@ -10,6 +10,7 @@
 
 #include "fmsim/hwmodels/collective.hpp"
 #include "fmsim/workloads/errors.hpp"
+#include "fmsim/workloads/memory.hpp"
 #include "fmsim/workloads/parallel.hpp"
 
 namespace fmsim::sim {
@@ -234,6 +235,9 @@ RunReport run_scaled(const Scenario& sc, const ReplayOptions& options) {
         weight_bytes = std::max(weight_bytes, s.memory_at_peak.weights_bytes);
         activation_bytes = std::max(activation_bytes, s.memory_at_peak.activation_bytes + s.memory_at_peak.workspace_bytes);
     }
+    // What a micro-batch keeps for its backward pass: the activations alive when its forward
+    // pass ends. 1F1B holds that for every micro-batch in flight, plus one micro-batch's peak.
+    double saved_bytes = 0;
     {
         double g = 0, o = 0;
         for (std::size_t i = 0; i < stage_ids.size(); ++i) {
@@ -241,6 +245,11 @@ RunReport run_scaled(const Scenario& sc, const ReplayOptions& options) {
             for (const Stage& st : w.stages) {
                 g = std::max(g, static_cast<double>(st.gradient_bytes));
                 o = std::max(o, static_cast<double>(st.optimizer_state_bytes));
+                const auto live = live_activation_bytes_by_op(*st.graph);
+                std::int64_t at_end_of_forward = 0;
+                for (OpId id = 0; id < st.graph->op_count(); ++id)
+                    if (st.graph->op(id).phase == Phase::forward) at_end_of_forward = live[id];
+                saved_bytes = std::max(saved_bytes, static_cast<double>(at_end_of_forward));
             }
         }
         grad_bytes = g;
@@ -299,7 +308,8 @@ RunReport run_scaled(const Scenario& sc, const ReplayOptions& options) {
     const double grads = p.zero >= 2 ? grad_bytes / dp : grad_bytes;
     const double states = p.zero >= 1 ? optimizer_bytes / dp : optimizer_bytes;
     const double in_flight = static_cast<double>(std::min<std::int64_t>(t.microbatches, p.pp));
-    t.memory_per_device_bytes = weights + grads + states + activation_bytes * in_flight;
+    const double activations = saved_bytes * (in_flight - 1) + activation_bytes;
+    t.memory_per_device_bytes = weights + grads + states + activations;
     t.fits = t.memory_per_device_bytes <= hw.memory.capacity_gb * 1e9;
 
     ReplayResult sys = device;
@@ -319,7 +329,7 @@ RunReport run_scaled(const Scenario& sc, const ReplayOptions& options) {
     sys.fits = t.fits;
     sys.memory_at_peak.weights_bytes = weights;
     sys.memory_at_peak.training_state_bytes = grads + states;
-    sys.memory_at_peak.activation_bytes = activation_bytes * in_flight;
+    sys.memory_at_peak.activation_bytes = activations;
     sys.memory_at_peak.workspace_bytes = 0;
     sys.tokens = tokens_per_step;
     sys.energy_per_token_j = step_energy / tokens_per_step;
