@@ -210,6 +210,9 @@ TileProgram plan_stream(const Op& op, const HardwareSpec& hw, std::int64_t rows,
     return p;
 }
 
+// FlashAttention-2's backward pass: 5 seq x seq products against the forward's 2 (Dao 2023).
+constexpr double kFlashAttentionBackwardMatmuls = 2.5;
+
 TileProgram plan_attention(const Op& op, const AttentionDims& a, const HardwareSpec& hw) {
     TileProgram p;
     p.engine = EngineKind::matrix;
@@ -221,8 +224,15 @@ TileProgram plan_attention(const Op& op, const AttentionDims& a, const HardwareS
     p.tiles = a.batch * a.heads * q_blocks;
     // A causal kernel skips the key blocks above the diagonal: half of a square problem.
     const double keys = a.causal && a.seq_q == a.seq_kv ? 0.5 * static_cast<double>(a.seq_kv) : static_cast<double>(a.seq_kv);
-    const double mm = 4.0 * rows * keys * a.head_dim;
-    const double softmax = 5.0 * rows * keys;  // on the vector unit, not overlapped with the MMAs
+    double mm = 4.0 * rows * keys * a.head_dim;
+    double softmax = 5.0 * rows * keys;  // on the vector unit, not overlapped with the MMAs
+    // The backward kernel (not a recomputed forward) runs 5 block products against the forward's
+    // 2 (it recomputes the scores: FlashAttention-2, Dao 2023, section 3.1) and the softmax's
+    // recomputation plus its gradient, about twice the forward's softmax work.
+    if (op.phase == workloads::Phase::backward && !op.recompute) {
+        mm *= kFlashAttentionBackwardMatmuls;
+        softmax *= 2.0;
+    }
     const auto [math_path, rate] = matrix_path(hw, op.math_dtype);
     const auto [softmax_path, softmax_rate] = vector_path(hw, DType::fp32);
     p.compute_cycles_per_tile = mm / rate + softmax / softmax_rate;
@@ -318,6 +328,8 @@ void append_raw(std::string& key, const RowKernelSpec& k) {
 
 void append_plan_key(const Op& op, const RuntimeSpec& rt, std::string& key) {
     append_raw(key, op.kind);
+    append_raw(key, op.phase);      // plan_attention: the backward kernel
+    append_raw(key, op.recompute);
     append_raw(key, op.math_dtype);
     append_raw(key, op.flops);
     append_raw(key, op.dims.index());

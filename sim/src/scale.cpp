@@ -7,6 +7,7 @@
 #include <algorithm>
 #include <cmath>
 #include <map>
+#include <numeric>
 
 #include "fmsim/hwmodels/collective.hpp"
 #include "fmsim/workloads/errors.hpp"
@@ -41,7 +42,9 @@ struct Comm {
         std::int64_t stride = 1;  // distance between ranks of this axis
         if (axis == ParallelAxis::dp || axis == ParallelAxis::ep) stride = p.tp;
         if (axis == ParallelAxis::pp) stride = p.tp * p.dp;
-        const std::int64_t per_node = std::max<std::int64_t>(1, std::min(size, s.devices_per_node / stride));
+        // Ranks of this axis per node; groups that do not fill nodes evenly are taken as the
+        // largest even split (e.g. dp 3 over nodes of 2 ranks: one per node).
+        const std::int64_t per_node = std::gcd(size, std::max<std::int64_t>(1, std::min(size, s.devices_per_node / stride)));
         hwmodels::CollectiveGroup g;
         g.devices = size;
         g.devices_per_node = per_node;
@@ -67,20 +70,15 @@ struct Comm {
     }
 };
 
-double forward_flops(const Workload& w, bool model_only) {
+// FLOPs of the forward and backward passes; with `model_only`, without recomputed ops (which the
+// training pass places in the backward phase).
+double pass_flops(const Workload& w, bool model_only) {
     double f = 0;
     for (const Stage& st : w.stages)
         for (OpId id = 0; id < st.graph->op_count(); ++id) {
             const Op& op = st.graph->op(id);
-            if (op.phase == Phase::forward && !(model_only && op.recompute)) f += op.flops * static_cast<double>(st.repeat);
+            if (op.phase != Phase::optimizer && !(model_only && op.recompute)) f += op.flops * static_cast<double>(st.repeat);
         }
-    return f;
-}
-double backward_flops(const Workload& w) {
-    double f = 0;
-    for (const Stage& st : w.stages)
-        for (OpId id = 0; id < st.graph->op_count(); ++id)
-            if (st.graph->op(id).phase == Phase::backward) f += st.graph->op(id).flops * static_cast<double>(st.repeat);
     return f;
 }
 
@@ -209,8 +207,10 @@ RunReport run_scaled(const Scenario& sc, const ReplayOptions& options) {
     // ---- Training: one optimizer step ----
     TrainingReport t;
     t.global_batch = global_batch;
-    const std::int64_t per_replica = std::max<std::int64_t>(1, global_batch / p.dp);
-    t.microbatches = std::max<std::int64_t>(1, per_replica / p.microbatch_size);
+    // A global batch that does not divide evenly is computed rounded up (the last micro-batch of a
+    // replica partly filled costs a full one).
+    const std::int64_t per_replica = std::max<std::int64_t>(1, (global_batch + p.dp - 1) / p.dp);
+    t.microbatches = std::max<std::int64_t>(1, (per_replica + p.microbatch_size - 1) / p.microbatch_size);
     double mb_s = 0, opt_s = 0, bwd_s = 0;
     for (const auto& s : stages) {
         const double fwd_bwd = s.phase_time_s[0] + s.phase_time_s[1];
@@ -275,8 +275,8 @@ RunReport run_scaled(const Scenario& sc, const ReplayOptions& options) {
     const double mb_per_step = static_cast<double>(global_batch) / static_cast<double>(p.microbatch_size);
     // Model FLOPs: the forward and backward passes without recomputation (3 x forward for full
     // training, 6·N per token plus attention; less for LoRA, whose frozen base has no weight gradients).
-    const double model_flops = (forward_flops(whole, true) + backward_flops(whole)) * mb_per_step;
-    const double hw_flops = (forward_flops(whole, false) + backward_flops(whole)) * mb_per_step;
+    const double model_flops = pass_flops(whole, true) * mb_per_step;
+    const double hw_flops = pass_flops(whole, false) * mb_per_step;
     const double devices = static_cast<double>(sc.system.devices);
     const double peak = hw.peak_matrix_flops_at_boost(whole.run.precision.math);
     t.tflops_per_device = model_flops / t.step_time_s / devices / 1e12;

@@ -44,6 +44,8 @@ Role role_of_leaf(const std::string& leaf) {
 Kind classify(const Op& op) {
     Kind k;
     std::string n = op.name;
+    // A recomputed forward op ("x.fc1.recompute") splits as its forward op does.
+    if (ends_with(n, ".recompute")) n = strip(n, ".recompute");
     if (op.kind == OpKind::optimizer_update) {
         k.optimizer = true;
         for (const char* t : {".weight.adamw", ".bias.adamw", ".adamw"})
@@ -316,7 +318,7 @@ Workload shard_tensor_parallel(const Workload& w, const ParallelPlan& p) {
                 value_map[orig.outputs.front()] = g->op(cid).outputs.front();
             };
             if (p.tp > 1) {
-                const bool fwd = orig.phase == Phase::forward;
+                const bool fwd = orig.phase == Phase::forward || orig.recompute;  // recomputation re-runs its all-reduces
                 const CollectiveKind reduce = p.sp ? CollectiveKind::reduce_scatter : CollectiveKind::all_reduce;
                 if (fwd && k.role == Role::row) reduce_after(reduce, ParallelAxis::tp, p.tp, ".tp_reduce");
                 else if (fwd && k.role == Role::vocab) reduce_after(CollectiveKind::all_reduce, ParallelAxis::tp, p.tp, ".tp_reduce");
