@@ -13,6 +13,23 @@ std::string leaf_of(const std::string& s) {
 }
 }  // namespace
 
+OpId add_rebuilt_op(OpGraph& g, const OpGraph& src, const Op& orig, Op op) {
+    std::vector<TensorRef> produced, writes;
+    std::vector<bool> taken(orig.writes.size(), false);
+    for (ValueId v : orig.outputs)
+        for (std::size_t i = 0; i < orig.writes.size(); ++i)
+            if (!taken[i] && orig.writes[i].name == src.value(v).tensor.name) {
+                taken[i] = true;
+                produced.push_back(op.writes[i]);
+                break;
+            }
+    for (std::size_t i = 0; i < op.writes.size(); ++i)
+        if (!taken[i]) writes.push_back(op.writes[i]);
+    op.writes = std::move(writes);
+    op.outputs.clear();
+    return g.add_op(std::move(op), produced);
+}
+
 OpGraph with_lora_adapters(const OpGraph& forward, const RunSpec& run) {
     const FineTune& ft = run.finetune;
     if (ft.rank < 1) throw ScenarioError("finetune.rank must be >= 1, got " + std::to_string(ft.rank));
@@ -30,21 +47,7 @@ OpGraph with_lora_adapters(const OpGraph& forward, const RunSpec& run) {
         const Op& orig = forward.op(id);
         Op op = orig;
         for (auto& v : op.inputs) v = value_map[v];
-        // The outputs are re-created by add_op; other writes (the KV cache) stay.
-        std::vector<TensorRef> produced, writes;
-        std::vector<bool> taken(orig.writes.size(), false);
-        for (ValueId v : orig.outputs)
-            for (std::size_t i = 0; i < orig.writes.size(); ++i)
-                if (!taken[i] && orig.writes[i].name == forward.value(v).tensor.name) {
-                    taken[i] = true;
-                    produced.push_back(orig.writes[i]);
-                    break;
-                }
-        for (std::size_t i = 0; i < orig.writes.size(); ++i)
-            if (!taken[i]) writes.push_back(orig.writes[i]);
-        op.writes = std::move(writes);
-        op.outputs.clear();
-        const OpId nid = g.add_op(std::move(op), produced);
+        const OpId nid = add_rebuilt_op(g, forward, orig, std::move(op));
         for (std::size_t i = 0; i < orig.outputs.size(); ++i) value_map[orig.outputs[i]] = g.op(nid).outputs[i];
 
         const auto* dims = std::get_if<GemmDims>(&orig.dims);

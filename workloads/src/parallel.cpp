@@ -8,6 +8,7 @@
 #include <unordered_map>
 
 #include "fmsim/workloads/errors.hpp"
+#include "passes.hpp"
 
 namespace fmsim::workloads {
 
@@ -286,22 +287,7 @@ Workload shard_tensor_parallel(const Workload& w, const ParallelPlan& p) {
             const Kind k = classify(orig);
             Op op = sh.shard(orig, k);
             for (auto& v : op.inputs) v = value_map[v];
-            // Outputs are re-created by add_op; the rest of the writes (KV, gradients) stay.
-            std::vector<TensorRef> produced;
-            std::vector<TensorRef> writes;
-            std::vector<bool> taken(op.writes.size(), false);
-            for (ValueId v : orig.outputs)
-                for (std::size_t i = 0; i < orig.writes.size(); ++i)
-                    if (!taken[i] && orig.writes[i].name == src.value(v).tensor.name) {
-                        taken[i] = true;
-                        produced.push_back(op.writes[i]);
-                        break;
-                    }
-            for (std::size_t i = 0; i < op.writes.size(); ++i)
-                if (!taken[i]) writes.push_back(op.writes[i]);
-            op.writes = std::move(writes);
-            op.outputs.clear();
-            const OpId nid = g->add_op(std::move(op), produced);
+            const OpId nid = add_rebuilt_op(*g, src, orig, std::move(op));
             const Op& added = g->op(nid);
             for (std::size_t i = 0; i < orig.outputs.size() && i < added.outputs.size(); ++i) {
                 value_map[orig.outputs[i]] = added.outputs[i];
@@ -406,20 +392,7 @@ Workload pipeline_stage(const Workload& w, std::int64_t pp, std::int64_t stage) 
             if (!on_this_stage(orig)) continue;
             Op op = orig;
             for (auto& v : op.inputs) v = map_input(v);
-            std::vector<TensorRef> produced, writes;
-            std::vector<bool> taken(op.writes.size(), false);
-            for (ValueId v : orig.outputs)
-                for (std::size_t i = 0; i < orig.writes.size(); ++i)
-                    if (!taken[i] && orig.writes[i].name == src.value(v).tensor.name) {
-                        taken[i] = true;
-                        produced.push_back(orig.writes[i]);
-                        break;
-                    }
-            for (std::size_t i = 0; i < op.writes.size(); ++i)
-                if (!taken[i]) writes.push_back(op.writes[i]);
-            op.writes = std::move(writes);
-            op.outputs.clear();
-            const OpId nid = g->add_op(std::move(op), produced);
+            const OpId nid = add_rebuilt_op(*g, src, orig, std::move(op));
             for (std::size_t i = 0; i < orig.outputs.size(); ++i) value_map[orig.outputs[i]] = g->op(nid).outputs[i];
         }
         Stage s = st;
