@@ -145,7 +145,7 @@ const Schema<OffChipMemorySpec>& memory_schema() {
             .number("latency_ns", &OffChipMemorySpec::latency_ns, std::nullopt, "ns", "Load-to-use latency.")
             .number("energy_pj_per_bit", &OffChipMemorySpec::energy_pj_per_bit, std::nullopt, "pJ/bit",
                     "Access energy per bit moved.")
-            .number("stream_efficiency", &OffChipMemorySpec::stream_efficiency, 0.87, "fraction",
+            .fraction("stream_efficiency", &OffChipMemorySpec::stream_efficiency, 0.87,
                     "Fraction of the peak bandwidth that streaming kernels sustain, from a measured STREAM-like "
                     "benchmark of the device. The default is the A100 80GB's BabelStream Triad, 1774 of "
                     "2039 GB/s (hardware sheet section 8); 'sources' should say where another value comes from.");
@@ -275,9 +275,6 @@ HardwareSpec hardware_from_json(const json& j, const ConfigContext& ctx, const s
     if (f.clock.boost_mhz < f.clock.sustained_mhz)
         ctx.at("clock").at("boost_mhz").fail("expected at least sustained_mhz (" +
                                              std::to_string(f.clock.sustained_mhz) + ")");
-    if (f.memory.stream_efficiency <= 0 || f.memory.stream_efficiency > 1)
-        ctx.at("memory").at("stream_efficiency").fail("expected a fraction in (0, 1], got " +
-                                                      std::to_string(f.memory.stream_efficiency));
     if (f.power.idle_w > f.power.tdp_w) ctx.at("power").at("idle_w").fail("expected at most tdp_w");
     HardwareSpec h;
     h.name = name;

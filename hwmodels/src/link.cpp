@@ -45,7 +45,7 @@ const Schema<LinkSpec>& link_schema() {
                     "Latency of one message over one hop, paid by every step of a collective.")
             .number("energy_pj_per_bit", &LinkSpec::energy_pj_per_bit, std::nullopt, "pJ/bit",
                     "Energy of one bit sent over one hop (both ends, the wire, any switch).")
-            .number("efficiency", &LinkSpec::efficiency, 0.80, "fraction",
+            .fraction("efficiency", &LinkSpec::efficiency, 0.80,
                     "Fraction of bandwidth_gbps that large transfers reach (protocol and flow-control overhead). "
                     "Default 0.80: NCCL all-reduce on A100 NVLink reaches 80% of the line rate (nccl-tests "
                     "~235 of 300 GB/s, hardware sheet section 8), and NCCL's maintainers put its protocol "
@@ -96,8 +96,6 @@ LinkSpec load_link(const std::string& name_or_path) {
     l.name = path.stem().string();
     if (l.bandwidth_gbps <= 0)
         ctx.at("bandwidth_gbps").fail("expected a bandwidth > 0, got " + std::to_string(l.bandwidth_gbps));
-    if (l.efficiency <= 0 || l.efficiency > 1)
-        ctx.at("efficiency").fail("expected a fraction in (0, 1], got " + std::to_string(l.efficiency));
     for (const char* key : {"bandwidth_gbps", "latency_us", "energy_pj_per_bit", "efficiency", "topology"})
         if (j.contains(key) && !l.sources.count(key))
             ctx.at("sources").fail(std::string("expected a source for '") + key +

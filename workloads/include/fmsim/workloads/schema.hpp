@@ -42,6 +42,7 @@ std::string did_you_mean(const std::string& key, const std::vector<std::string>&
 namespace schema_detail {
 std::int64_t read_int(const json& j, const ConfigContext& at, std::int64_t min);
 double read_number(const json& j, const ConfigContext& at, double min);
+double read_fraction(const json& j, const ConfigContext& at);  // a number in (0, 1]
 bool read_bool(const json& j, const ConfigContext& at);
 std::string read_choice(const json& j, const ConfigContext& at, const std::vector<std::string>& allowed);
 std::vector<std::int64_t> read_int_list(const json& j, const ConfigContext& at, std::int64_t min);
@@ -78,6 +79,12 @@ public:
                    std::string doc, double min = 0) {
         return add(key, "number", std::move(unit), dflt ? json(*dflt).dump() : "", std::move(doc),
                    [=](Spec& s, const json& j, const ConfigContext& at) { s.*member = schema_detail::read_number(j, at, min); },
+                   dflt ? std::function<void(Spec&)>([=](Spec& s) { s.*member = *dflt; }) : nullptr);
+    }
+    // A share of something (an efficiency, a fraction of bandwidth): a number in (0, 1].
+    Schema& fraction(const std::string& key, double Spec::*member, std::optional<double> dflt, std::string doc) {
+        return add(key, "number in (0, 1]", "fraction", dflt ? json(*dflt).dump() : "", std::move(doc),
+                   [=](Spec& s, const json& j, const ConfigContext& at) { s.*member = schema_detail::read_fraction(j, at); },
                    dflt ? std::function<void(Spec&)>([=](Spec& s) { s.*member = *dflt; }) : nullptr);
     }
     Schema& boolean(const std::string& key, bool Spec::*member, std::optional<bool> dflt, std::string doc) {
