@@ -19,11 +19,7 @@ GraphResult describe_at_key(const Scenario& sc, const RunSpec& run) {
     } catch (const ConfigError&) {
         throw;
     } catch (const ScenarioError& e) {
-        const std::string what = e.what();
-        std::string pointer;
-        for (const char* k : {"finetune", "phase", "batch", "input_len", "output_len", "steps", "precision", "recompute"})
-            if (what.starts_with(k)) pointer = std::string("/") + k;
-        throw ConfigError(sc.file, pointer, what);
+        fail_at_model_key(sc.file, e.what());
     }
 }
 

@@ -140,10 +140,11 @@ RunReport run_scaled(const Scenario& sc, const ReplayOptions& options) {
     std::vector<std::int64_t> stage_ids = {0};
     if (p.pp > 2) stage_ids.push_back(p.pp / 2);  // a full-size middle stage (short ones sit at the ends)
     if (p.pp > 1) stage_ids.push_back(p.pp - 1);
+    std::vector<Workload> stage_workloads;
     std::vector<ReplayResult> stages;
     std::vector<double> stage_devices;  // how many devices replay each
     for (std::int64_t id : stage_ids) {
-        const Workload w = pipeline_stage(sharded, p.pp, id);
+        const Workload& w = stage_workloads.emplace_back(pipeline_stage(sharded, p.pp, id));
         GraphResult g{w, summarize(w)};
         stages.push_back(replay_workload(g, hw, sc.runtime, opts));
         const double count = (id == 0 || id == p.pp - 1) ? 1.0 : static_cast<double>(p.pp - 2);
@@ -231,30 +232,22 @@ RunReport run_scaled(const Scenario& sc, const ReplayOptions& options) {
     // the updated weights, the same volume), overlapped with the last micro-batch's backward.
     double grad_bytes = 0, weight_bytes = 0, optimizer_bytes = 0, activation_bytes = 0;
     for (const auto& s : stages) {
-        grad_bytes = std::max(grad_bytes, s.memory_at_peak.training_state_bytes);  // replaced below
         weight_bytes = std::max(weight_bytes, s.memory_at_peak.weights_bytes);
         activation_bytes = std::max(activation_bytes, s.memory_at_peak.activation_bytes + s.memory_at_peak.workspace_bytes);
     }
     // What a micro-batch keeps for its backward pass: the activations alive when its forward
     // pass ends. 1F1B holds that for every micro-batch in flight, plus one micro-batch's peak.
     double saved_bytes = 0;
-    {
-        double g = 0, o = 0;
-        for (std::size_t i = 0; i < stage_ids.size(); ++i) {
-            const Workload w = pipeline_stage(sharded, p.pp, stage_ids[i]);
-            for (const Stage& st : w.stages) {
-                g = std::max(g, static_cast<double>(st.gradient_bytes));
-                o = std::max(o, static_cast<double>(st.optimizer_state_bytes));
-                const auto live = live_activation_bytes_by_op(*st.graph);
-                std::int64_t at_end_of_forward = 0;
-                for (OpId id = 0; id < st.graph->op_count(); ++id)
-                    if (st.graph->op(id).phase == Phase::forward) at_end_of_forward = live[id];
-                saved_bytes = std::max(saved_bytes, static_cast<double>(at_end_of_forward));
-            }
+    for (const Workload& w : stage_workloads)
+        for (const Stage& st : w.stages) {
+            grad_bytes = std::max(grad_bytes, static_cast<double>(st.gradient_bytes));
+            optimizer_bytes = std::max(optimizer_bytes, static_cast<double>(st.optimizer_state_bytes));
+            const auto live = live_activation_bytes_by_op(*st.graph);
+            std::int64_t at_end_of_forward = 0;
+            for (OpId id = 0; id < st.graph->op_count(); ++id)
+                if (st.graph->op(id).phase == Phase::forward) at_end_of_forward = live[id];
+            saved_bytes = std::max(saved_bytes, static_cast<double>(at_end_of_forward));
         }
-        grad_bytes = g;
-        optimizer_bytes = o;
-    }
     double dp_s = 0;
     if (p.dp > 1) {
         if (p.zero == 0) dp_s = comm.time_s(CollectiveKind::all_reduce, ParallelAxis::dp, p.dp, grad_bytes);

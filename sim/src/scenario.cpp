@@ -417,11 +417,7 @@ Scenario load_scenario(const std::string& path, const std::vector<std::string>& 
         run.phase = sc.phase.value_or(sc.model->default_phase());
         sc.model->resolve(run);
     } catch (const ScenarioError& e) {
-        const std::string what = e.what();
-        std::string key;
-        for (const char* k : {"phase", "batch", "input_len", "output_len", "steps", "precision", "recompute", "attention", "finetune"})
-            if (what.starts_with(k)) key = k;
-        (key.empty() ? ctx : ctx.at(key)).fail(what);
+        fail_at_model_key(path, e.what());
     }
 
     json resolved = j;
@@ -440,6 +436,13 @@ Scenario load_scenario(const std::string& path, const std::vector<std::string>& 
                         {"kg_co2_per_kwh", sc.cost.kg_co2_per_kwh}};
     sc.resolved_json = resolved.dump();
     return sc;
+}
+
+void fail_at_model_key(const std::string& file, const std::string& message) {
+    std::string pointer;
+    for (const char* k : {"phase", "batch", "input_len", "output_len", "steps", "precision", "recompute", "attention", "finetune"})
+        if (message.starts_with(k)) pointer = std::string("/") + k;
+    throw ConfigError(file, pointer, message);
 }
 
 std::vector<SchemaDoc> scenario_schema_docs() {

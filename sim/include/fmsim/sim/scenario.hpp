@@ -68,6 +68,11 @@ struct Scenario {
 Scenario load_scenario(const std::string& path, const std::vector<std::string>& sets = {});
 std::vector<workloads::SchemaDoc> scenario_schema_docs();
 
+// What a model refuses (a ScenarioError: a phase it has no graph for, a fine-tuning target it
+// lacks) as a ConfigError of scenario `file` at the key the message starts with ("finetune.targets
+// ..." -> /finetune), or at its root.
+[[noreturn]] void fail_at_model_key(const std::string& file, const std::string& message);
+
 // docs/config-reference.md, generated from the declarations.
 std::string config_reference_markdown();
 
