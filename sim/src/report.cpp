@@ -23,6 +23,27 @@ GraphResult describe_at_key(const Scenario& sc, const RunSpec& run) {
     }
 }
 
+void set_throughput(RunReport& r, double sequences, double seconds) {
+    if (seconds <= 0) return;
+    const RunSpec& run = r.graph.workload.run;
+    r.throughput_samples_per_s = sequences / seconds;
+    switch (run.phase) {
+        case RunPhase::generate: r.throughput_tokens_per_s = sequences * static_cast<double>(run.output_len) / seconds; break;
+        case RunPhase::decode: r.throughput_tokens_per_s = sequences / seconds; break;
+        case RunPhase::prefill:
+        case RunPhase::encode:
+        case RunPhase::train: r.throughput_tokens_per_s = sequences * static_cast<double>(run.input_len) / seconds; break;
+        case RunPhase::sample: break;
+    }
+}
+
+void set_price(RunReport& r, const Scenario& sc, double system_energy_j, double seconds) {
+    r.facility_energy_kwh = system_energy_j * sc.cost.pue / 3.6e6;
+    r.co2_kg = *r.facility_energy_kwh * sc.cost.kg_co2_per_kwh;
+    if (sc.cost.usd_per_device_hour)
+        r.cost_usd = *sc.cost.usd_per_device_hour * static_cast<double>(sc.system.devices) * seconds / 3600;
+}
+
 RunReport run_scenario(const Scenario& sc, const ReplayOptions& options) {
     const bool training = sc.phase.value_or(sc.model->default_phase()) == RunPhase::train;
     if (sc.system.devices > 1 || (training && sc.training)) return run_scaled(sc, options);
@@ -35,24 +56,9 @@ RunReport run_scenario(const Scenario& sc, const ReplayOptions& options) {
     if (!sc.hardware) return r;
     r.replay = replay_workload(r.graph, *sc.hardware, sc.runtime, options);
     const ReplayResult& p = *r.replay;
-    const RunSpec& run = r.graph.workload.run;
-    const double batch = static_cast<double>(run.batch);
-    if (p.latency_s > 0) {
-        r.throughput_samples_per_s = batch / p.latency_s;
-        switch (run.phase) {
-            case RunPhase::generate: r.throughput_tokens_per_s = batch * static_cast<double>(run.output_len) / p.latency_s; break;
-            case RunPhase::decode: r.throughput_tokens_per_s = batch / p.latency_s; break;
-            case RunPhase::prefill:
-            case RunPhase::encode:
-            case RunPhase::train: r.throughput_tokens_per_s = batch * static_cast<double>(run.input_len) / p.latency_s; break;
-            case RunPhase::sample: break;
-        }
-    }
-    // Every device of the system draws the simulated device's energy (one device today: issue 5).
-    const double devices = static_cast<double>(sc.system.devices);
-    r.facility_energy_kwh = p.energy_j * devices * sc.cost.pue / 3.6e6;
-    r.co2_kg = *r.facility_energy_kwh * sc.cost.kg_co2_per_kwh;
-    if (sc.cost.usd_per_device_hour) r.cost_usd = *sc.cost.usd_per_device_hour * devices * p.latency_s / 3600;
+    // Every device of the system draws the simulated device's energy (multi-device runs: scale.cpp).
+    set_throughput(r, static_cast<double>(r.graph.workload.run.batch), p.latency_s);
+    set_price(r, sc, p.energy_j * static_cast<double>(sc.system.devices), p.latency_s);
     return r;
 }
 

@@ -188,20 +188,8 @@ RunReport run_scaled(const Scenario& sc, const ReplayOptions& options) {
         if (device.energy_per_token_j && sys.tokens > 0) sys.energy_per_token_j = energy_j / sys.tokens;
         sys.energy_per_sample_j = energy_j / static_cast<double>(run.batch * p.dp);
         r.replay = sys;
-        const double total_batch = static_cast<double>(run.batch * p.dp);
-        if (sys.latency_s > 0) {
-            r.throughput_samples_per_s = total_batch / sys.latency_s;
-            switch (whole.run.phase) {
-                case RunPhase::generate: r.throughput_tokens_per_s = total_batch * static_cast<double>(whole.run.output_len) / sys.latency_s; break;
-                case RunPhase::decode: r.throughput_tokens_per_s = total_batch / sys.latency_s; break;
-                case RunPhase::sample: break;
-                default: r.throughput_tokens_per_s = total_batch * static_cast<double>(whole.run.input_len) / sys.latency_s;
-            }
-        }
-        r.facility_energy_kwh = energy_j * sc.cost.pue / 3.6e6;
-        r.co2_kg = *r.facility_energy_kwh * sc.cost.kg_co2_per_kwh;
-        if (sc.cost.usd_per_device_hour)
-            r.cost_usd = *sc.cost.usd_per_device_hour * static_cast<double>(sc.system.devices) * sys.latency_s / 3600;
+        set_throughput(r, static_cast<double>(run.batch * p.dp), sys.latency_s);
+        set_price(r, sc, energy_j, sys.latency_s);
         return r;
     }
 
@@ -330,9 +318,7 @@ RunReport run_scaled(const Scenario& sc, const ReplayOptions& options) {
     r.replay = sys;
     r.throughput_tokens_per_s = t.tokens_per_s;
     r.throughput_samples_per_s = static_cast<double>(global_batch) / t.step_time_s;
-    r.facility_energy_kwh = step_energy * sc.cost.pue / 3.6e6;
-    r.co2_kg = *r.facility_energy_kwh * sc.cost.kg_co2_per_kwh;
-    if (sc.cost.usd_per_device_hour) r.cost_usd = *sc.cost.usd_per_device_hour * devices * t.step_time_s / 3600;
+    set_price(r, sc, step_energy, t.step_time_s);
     r.training = t;
     return r;
 }
