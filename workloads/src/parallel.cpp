@@ -259,15 +259,11 @@ Workload shard_tensor_parallel(const Workload& w, const ParallelPlan& p) {
         auto g = std::make_shared<OpGraph>();
         for (const auto& wt : src.weights()) {
             Weight x = wt;
-            Op probe;
-            probe.name = wt.name;
-            probe.group = wt.group;
-            const Kind k = classify(probe);
             const std::string leaf = leaf_of(strip(wt.name, ends_with(wt.name, ".bias") ? ".bias" : ".weight"));
             const Role r = role_of_leaf(leaf);
             if (p.tp > 1 && (r == Role::column || r == Role::vocab)) x.shape = split_shape(x.shape, p.tp, true);
             else if (p.tp > 1 && r == Role::row && ends_with(wt.name, ".weight")) x.shape = split_shape(x.shape, p.tp, false);
-            if (p.ep > 1 && k.expert) {
+            if (p.ep > 1 && wt.name.find(".experts.") != std::string::npos) {
                 // "layers.0.experts.5.down_proj.weight": this device holds experts e with e % ep == 0.
                 const auto at = wt.name.find(".experts.") + 9;
                 const std::int64_t e = std::stoll(wt.name.substr(at, wt.name.find('.', at) - at));
@@ -276,12 +272,8 @@ Workload shard_tensor_parallel(const Workload& w, const ParallelPlan& p) {
             g->add_weight(std::move(x));
         }
         std::vector<ValueId> value_map(src.value_count(), 0);
-        std::vector<bool> mapped(src.value_count(), false);
         for (ValueId v = 0; v < src.value_count(); ++v)
-            if (!src.value(v).producer) {
-                value_map[v] = g->add_input(src.value(v).tensor);
-                mapped[v] = true;
-            }
+            if (!src.value(v).producer) value_map[v] = g->add_input(src.value(v).tensor);
         for (OpId id = 0; id < src.op_count(); ++id) {
             const Op& orig = src.op(id);
             const Kind k = classify(orig);
@@ -289,10 +281,8 @@ Workload shard_tensor_parallel(const Workload& w, const ParallelPlan& p) {
             for (auto& v : op.inputs) v = value_map[v];
             const OpId nid = add_rebuilt_op(*g, src, orig, std::move(op));
             const Op& added = g->op(nid);
-            for (std::size_t i = 0; i < orig.outputs.size() && i < added.outputs.size(); ++i) {
+            for (std::size_t i = 0; i < orig.outputs.size() && i < added.outputs.size(); ++i)
                 value_map[orig.outputs[i]] = added.outputs[i];
-                mapped[orig.outputs[i]] = true;
-            }
             // Collectives that make the split outputs whole again, consumed in their place.
             auto reduce_after = [&](CollectiveKind kind, ParallelAxis axis, std::int64_t group, const std::string& suffix) {
                 if (added.outputs.empty()) return;
