@@ -219,9 +219,20 @@ TileProgram plan_attention(const Op& op, const AttentionDims& a, const HardwareS
     p.flops = op.flops;
     p.bytes = static_cast<double>(op.bytes_read() + op.bytes_written());
     const DType t = op.reads.empty() ? DType::bf16 : op.reads.front().dtype;
+    // K and V come from the new tokens (reads 1 and 2) or from the cache, whose dtype may differ (fp8).
+    DType kv_type = op.reads.size() > 1 ? op.reads[1].dtype : t;
+    for (const auto& r : op.reads)
+        if (r.cls == workloads::TensorClass::kv_cache) kv_type = r.dtype;
+    const std::int64_t kv_heads = a.kv_heads > 0 ? a.kv_heads : a.heads;
+    const std::int64_t group = std::max<std::int64_t>(1, a.heads / kv_heads);
+    // Short queries (decode) put the query heads that share a KV head into one tile's rows, so each
+    // K/V block is read once per KV head (FlashDecoding/FlashInfer and TensorRT-LLM's XQA kernels
+    // for grouped-query attention); longer ones run FlashAttention-2's tile per query head and
+    // query block, each reading its head's K/V.
+    const bool pack_group = group > 1 && a.seq_q * group <= kAttentionQueryBlock;
     const std::int64_t q_blocks = ceil_div(a.seq_q, kAttentionQueryBlock);
-    const std::int64_t rows = std::min(a.seq_q, kAttentionQueryBlock);
-    p.tiles = a.batch * a.heads * q_blocks;
+    const std::int64_t rows = pack_group ? a.seq_q * group : std::min(a.seq_q, kAttentionQueryBlock);
+    p.tiles = pack_group ? a.batch * kv_heads : a.batch * a.heads * q_blocks;
     // A causal kernel skips the key blocks above the diagonal: half of a square problem.
     const double keys = a.causal && a.seq_q == a.seq_kv ? 0.5 * static_cast<double>(a.seq_kv) : static_cast<double>(a.seq_kv);
     double mm = 4.0 * rows * keys * a.head_dim;
@@ -240,8 +251,8 @@ TileProgram plan_attention(const Op& op, const AttentionDims& a, const HardwareS
     p.vector_dtype = softmax_path;
     p.matrix_flops_per_tile = mm;
     p.vector_flops_per_tile = softmax;
-    // K and V of a head are read from DRAM once and from L2 by each of its query blocks.
-    const double kv_head = 2.0 * bytes_of(static_cast<std::int64_t>(keys) * a.head_dim, t);
+    // K and V of a head are read from DRAM once and from L2 by each tile that uses them.
+    const double kv_head = 2.0 * bytes_of(static_cast<std::int64_t>(keys) * a.head_dim, kv_type);
     p.dram_bytes_per_tile = p.bytes / static_cast<double>(p.tiles);
     const double q_block = bytes_of(rows * a.head_dim, t);
     p.l2_bytes_per_tile = kv_head + 2.0 * q_block;
@@ -250,7 +261,7 @@ TileProgram plan_attention(const Op& op, const AttentionDims& a, const HardwareS
     // every K/V block (Dao 2023), on a systolic array they stream through once.
     const double kv_readers = hw.matrix.kind == MatrixEngineKind::systolic_array ? 1 : 4;
     p.core_sram_bytes_per_tile = kv_head + 2.0 * q_block + q_block + kv_readers * kv_head;
-    p.mapping = "flash-attention " + std::to_string(p.tiles) + " query blocks";
+    p.mapping = "flash-attention " + std::to_string(p.tiles) + (pack_group ? " KV-head tiles" : " query blocks");
     return p;
 }
 

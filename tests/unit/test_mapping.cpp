@@ -48,6 +48,23 @@ TEST(Mapping, CausalAttentionSkipsHalfTheKeys) {
     EXPECT_DOUBLE_EQ(causal.flops, full.flops) << "model FLOPs count the full rectangle (docs/formulas.md)";
 }
 
+TEST(Mapping, DecodeAttentionReadsEachKvHeadOnce) {
+    // Llama-3-70B-like decode: 64 query heads on 8 KV heads, one new token over 2048 cached.
+    const auto hw = load_hardware("h100-sxm");
+    auto op = attention_op(16, 64, 8, 1, 2048, 128, false, DType::bf16);
+    const auto p = plan_op(op, hw);
+    EXPECT_EQ(p.tiles, 16 * 8) << "the 8 query heads of a KV head share one tile";
+    const double kv_bytes = 2.0 * 16 * 2048 * 8 * 128 * 2;  // K and V of every KV head, bf16
+    const double q_and_o = 2.0 * 16 * 64 * 128 * 2;
+    EXPECT_DOUBLE_EQ(p.l2_bytes_per_tile * static_cast<double>(p.tiles), kv_bytes + q_and_o);
+    // An fp8 cache halves what the tiles read.
+    op.reads[1].dtype = op.reads[2].dtype = DType::fp8;
+    const auto fp8 = plan_op(op, hw);
+    EXPECT_DOUBLE_EQ(fp8.l2_bytes_per_tile * static_cast<double>(fp8.tiles), kv_bytes / 2 + q_and_o);
+    // Prefill keeps FlashAttention-2's tile per query head and block.
+    EXPECT_EQ(plan_op(attention_op(1, 64, 8, 2048, 2048, 128, true, DType::bf16), hw).tiles, 64 * 16);
+}
+
 TEST(Mapping, StreamsMoveEveryByteOnce) {
     const auto hw = load_hardware("a100-sxm-80gb");
     const auto p = plan_op(rowwise_op(OpKind::softmax, 4096, 4096, DType::bf16), hw);
