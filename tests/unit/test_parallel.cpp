@@ -74,6 +74,35 @@ TEST(Parallel, TrainingAddsBackwardAllReducesAndSplitsStates) {
     EXPECT_GT(tp2.stages[0].optimizer_state_bytes, whole.stages[0].optimizer_state_bytes * 0.45);
 }
 
+TEST(Parallel, UnfusedAttentionSplitsItsScoresByHead) {
+    // Pre-FlashAttention Megatron runs materialize [batch, heads, q, k] scores; tp splits the heads.
+    RunSpec r = run(RunPhase::train, 2, 256);
+    r.attention = AttentionImpl::unfused;
+    const auto whole = load_model("gpt2")->build(r);
+    EXPECT_EQ(parallel_shape(whole).heads, 12);
+    EXPECT_EQ(parallel_shape(whole).kv_heads, 12);
+    const auto tp4 = shard_tensor_parallel(whole, ParallelPlan{4});
+    const OpGraph& g1 = *whole.stages[0].graph;
+    const OpGraph& g4 = *tp4.stages[0].graph;
+    int checked = 0;
+    for (OpId i = 0; i < g4.op_count(); ++i) {
+        const Op& op = g4.op(i);
+        if (op.group != ModuleGroup::attention || (op.kind != OpKind::softmax && op.kind != OpKind::batched_matmul)) continue;
+        const Op* orig = nullptr;
+        for (OpId j = 0; j < g1.op_count() && !orig; ++j)
+            if (g1.op(j).name == op.name) orig = &g1.op(j);
+        ASSERT_NE(orig, nullptr) << op.name;
+        EXPECT_NEAR(op.flops * 4, orig->flops, 1e-6 * orig->flops) << op.name;
+        EXPECT_EQ(op.bytes_read() * 4, orig->bytes_read()) << op.name;
+        if (op.kind == OpKind::softmax && op.phase == Phase::forward) {
+            EXPECT_EQ(op.reads.front().shape, (Shape{2, 3, 256, 256})) << "a device keeps 3 of 12 heads, whole rows";
+            ++checked;
+        }
+    }
+    EXPECT_EQ(checked, 12);
+    EXPECT_THROW(shard_tensor_parallel(whole, ParallelPlan{5}), fmsim::ScenarioError);  // 12 heads
+}
+
 TEST(Parallel, ExpertParallelKeepsItsShareOfExperts) {
     const auto whole = load_model("mixtral-8x7b")->build(run(RunPhase::prefill, 1, 128));
     EXPECT_EQ(parallel_shape(whole).experts, 8);

@@ -23,6 +23,7 @@ struct Kind {
     Role role = Role::replicated;
     bool expert = false;   // an MoE expert product (batch = experts)
     bool dgrad = false, wgrad = false, backward = false, optimizer = false;
+    bool attention = false;  // in an attention block: its 4-D score tensors are [batch, heads, q, k]
 };
 
 bool ends_with(const std::string& s, const std::string& tail) { return s.size() >= tail.size() && s.ends_with(tail); }
@@ -64,6 +65,7 @@ Kind classify(const Op& op) {
             break;
         }
     k.base = n;
+    k.attention = op.group == ModuleGroup::attention;
     k.expert = n.find(".experts.") != std::string::npos || n.find("experts.") == 0;
     k.role = role_of_leaf(leaf_of(n));
     // Inside attention and FFN blocks, what is not a split product works on the split heads or
@@ -129,6 +131,7 @@ struct Sharder {
             case TensorClass::kv_cache: t.shape = split_shape(t.shape, kv_split(), true); return;
             case TensorClass::activation:
                 if (sp_whole) t.shape = split_shape(t.shape, p.tp, false);
+                else if (k.attention && t.shape.size() == 4 && t.shape[1] % p.tp == 0) t.shape[1] /= p.tp;  // unfused scores: heads
                 else if (activation_split(k, t, is_write)) t.shape = split_shape(t.shape, p.tp, true);
                 return;
         }
@@ -209,6 +212,13 @@ ParallelShape parallel_shape(const Workload& w) {
             s.kv_heads = a->kv_heads;
         }
         const std::string leaf = leaf_of(op.name);
+        // Unfused attention: the scores product writes [batch, heads, q, k] from Q and K (heads x head_dim wide).
+        if (const auto* gd = std::get_if<GemmDims>(&op.dims); gd && s.heads == 0 && leaf == "scores" &&
+                                                               op.kind == OpKind::batched_matmul && op.writes.size() == 1 &&
+                                                               op.writes.front().shape.size() == 4 && op.reads.size() >= 2 && gd->k > 0) {
+            s.heads = op.writes.front().shape[1];
+            s.kv_heads = op.reads[1].shape.back() / gd->k;
+        }
         if (const auto* gd = std::get_if<GemmDims>(&op.dims);
             gd && s.hidden == 0 && (leaf == "qkv_proj" || leaf == "q_proj") && op.phase == Phase::forward)
             s.hidden = gd->k;
@@ -224,7 +234,7 @@ void check_parallel_plan(const Workload& w, const ParallelPlan& p) {
     if (p.tp > 1) {
         if (s.heads == 0)
             throw ScenarioError("tp " + std::to_string(p.tp) + " needs attention heads to split; " + w.model +
-                                " has no fused attention (tensor parallelism covers transformer models)");
+                                " has no attention (tensor parallelism covers transformer models)");
         if (s.heads % p.tp != 0)
             throw ScenarioError("tp " + std::to_string(p.tp) + " does not divide " + w.model + "'s " +
                                 std::to_string(s.heads) + " attention heads");
