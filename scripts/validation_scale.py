@@ -73,9 +73,9 @@ POINTS = [
     ("C01", "GPT 1T, 3072 A100, TP8 PP64 DP6, full recompute", "hw_tflops",
      "full recomputation; bubble 11% (64 stages)"),
     ("C02", "GPT 1.7B, 32 A100, DP32, full recompute, unfused attention", "hw_tflops",
-     "per-device efficiency too high (GEMMs near the sustained peak; no dropout, loss scaling, gradient clipping)"),
+     "per-device efficiency too high (GEMMs near the sustained peak; no loss scaling or gradient clipping)"),
     ("C03", "GPT-3 175B (vocab 51,200), 64 A100, TP8 PP8, SP, selective", "mfu",
-     "per-device efficiency too high; attention fused here (tp needs it), unfused in the run"),
+     "per-device efficiency too high"),
     ("C04", "GPT 1T, 512 A100, TP8 PP64, SP, selective", "mfu", "as C03"),
     ("C05", "GPT-3 175B (vocab 131k, seq 4096), 4608 H100, TP8 PP12 DP48", "mfu",
      "24 micro-batches on 12 stages: fmsim's 1F1B bubble, no interleaved schedule"),
@@ -89,7 +89,7 @@ POINTS = [
     ("C35", "BLOOM 176B, 384 A100, TP4 PP12 DP8 ZeRO-1, full recompute", "hw_tflops",
      "per-device efficiency too high, as C02"),
     ("B14", "Llama 3.3 70B FP8, 2 H100 TP2, 1000/1000, max load", "out_tokens",
-     "decode attention at a fifth of HBM bandwidth; static batch for in-flight batching"),
+     "static batch for in-flight batching"),
     ("B16", "Llama 3.1 405B FP8, 8 H100 TP8, 1000/1000, max load", "out_tokens", "as B14"),
     ("B23", "Llama 2 70B FP8, 2 H100 TP2, static batch 1024, 128/128", "out_tokens_per_gpu", ""),
     ("B20", "Llama 2 70B FP16, 4 A100 TP4, TTFT of 2048 tokens", "latency_ms", ""),
@@ -231,16 +231,10 @@ def split_pct(cid, part):
 mfu_lo = min(mfu(c) for c in ("C21", "C22", "C25"))
 mfu_hi = max(mfu(c) for c in ("C21", "C22", "C25"))
 c21_pub_mfu = published["C21"]["value"] / reports["C21"]["training"]["tokens_per_s"] * mfu("C21")
-# B14 with the decode attention at the H100 preset's streaming rate (2914 GB/s, fmsim hardware show).
-b14_stream_ms = b14_attn_gb / 2914 * 1e3
-b14_decode_cut = (b14_attn_s * 1e3 - b14_stream_ms) / (b14_step_s * 1e3) * 100
-b14 = reports["B14"]
-b14_latency = b14["ttft_s"] + (b14["latency_s"] - b14["ttft_s"]) * (1 - b14_decode_cut / 100)
-b14_fixed = b14["throughput_tokens_per_s"] * b14["latency_s"] / b14_latency
-b14_fixed_err = (b14_fixed - published["B14"]["value"]) / published["B14"]["value"] * 100
 no_fit = sorted(c for c, r in reports.items() if r["memory"]["fits"] is False or r["memory"]["fits"] == 0)
 
 med = statistics.median(abs(e) for e in tput_errors)
+hours_above = [cid for cid, _ in HOURS if reports[cid]["training"]["device_hours"] > published[cid]["value"]]
 med_all = statistics.median(abs(e) for e in errors.values())
 worst = max(errors.items(), key=lambda kv: abs(kv[1]))
 over = sorted(cid for cid, e in errors.items() if abs(e) > 0.15)
@@ -250,8 +244,10 @@ print(f"""Groups `C_training` and the multi-GPU rows of `B_llm_inference` of
 `../shared/validation/published_cases.json` (copied to `tests/data/`). One scenario file per case in
 `tests/validation_scenarios/` (named by the case id) reproduces the published setting; its
 `description` cites the source, says what the source leaves unstated and what was taken for it
-(the "standard" choice), and why. None of these cases calibrated anything, and no modelling code,
-preset, runtime or link was changed for them. The table is printed by `scripts/validation_scale.py`;
+(the "standard" choice), and why. None of these cases calibrated anything: no preset, runtime or
+link value was set from them. Three mechanisms they exposed were added to the model (listed at the
+end of this section), each tested against its closed form rather than a case. The table is printed
+by `scripts/validation_scale.py`;
 `ValidationScale.*` (`tests/sc/test_validation_scale.cpp`) holds the fast cases within their error
 below + 2 points and the median at its value + 2 points.
 
@@ -264,7 +260,7 @@ TP group (B14, B16); its v0.6.1 table per GPU (B23: fmsim's group throughput / 2
 token (B20, B21) is the prefill's `latency_s`. GPU-hours are compared with `device_hours` over the
 case's token count; they are accounting totals (restarts, failures, evaluation, long-context and
 annealing stages included), so fmsim, which prices ideal steps, should come out below them
-(C27 and C28 do not, for the reasons below).
+({' and '.join(hours_above)} {'does' if len(hours_above) == 1 else 'do'} not, for the reasons below).
 
 **Runtime.** `native` for every Megatron-family case (Megatron-LM, Megatron-Core,
 Megatron-DeepSpeed): their host runs ahead of the GPU asynchronously, the hot path is fused kernels
@@ -278,7 +274,7 @@ wider than 1024 columns, PyTorch's block kernel, where Megatron's fused scale-ma
 2048-column rows once, as under native); every other case moves {rt_rest * 100:.1f}% or less.
 
 **Result: the median absolute error over the {len(tput_errors)} throughput/MFU point cases is
-{med * 100:.1f}%: issue 5's target of 15% is missed.** Over all {len(errors)} point cases (with the two
+{med * 100:.1f}%: issue 5's target of 15% is {'met' if med <= 0.15 else 'missed'}.** Over all {len(errors)} point cases (with the two
 first-token latencies) it is {med_all * 100:.1f}%; the worst is {worst[0]} at {worst[1] * 100:+.1f}%.
 Over 15%: {", ".join(pc(c) for c in over)}. Within 15%:
 {", ".join(f"{c} {errors[c] * 100:+.1f}%" for c in sorted(errors) if c not in over)}. GPU-hour totals
@@ -293,9 +289,10 @@ Over 15%: {", ".join(pc(c) for c in over)}. Within 15%:
   {c21_mm_rate / 312 * 100:.0f}% of the 312 at boost), so an unpipelined A100 step reaches
   {mfu_lo:.0f}–{mfu_hi:.0f}% MFU (C21, C22, C25) where the best published A100 training runs report about
   60% (C21's own figure is {c21_pub_mfu:.0f}%). What the real steps also spend, and fmsim does not
-  replay: dropout, loss scaling and the gradient-norm/clipping pass over every parameter, the data
-  loader and logging, the cross-entropy's extra passes, inter-kernel gaps in the backward pass, and
-  GEMMs under the clocks and power caps of a full training load.
+  replay: loss scaling and the gradient-norm/clipping pass over every parameter, the data loader and
+  logging, the cross-entropy's extra passes, inter-kernel gaps in the backward pass, and GEMMs under
+  the clocks and power caps of a full training load. (Dropout is replayed since this validation
+  found it missing: it took C02 from +43% to +25% and C34 from +37% to +22%.)
 - *Pipeline bubble*: fmsim's 1F1B bubble is (pp − 1) micro-batches, with no interleaved
   (virtual-stage) schedule and no TP/PP communication overlap, both of which Megatron-Core uses.
   C05 (24 micro-batches per replica on 12 stages) is {pct('C05')} with the bubble
@@ -305,12 +302,10 @@ Over 15%: {", ".join(pc(c) for c in over)}. Within 15%:
   on 16 stages), which puts C27's GPU-hours above the model card's.
 - *Full recomputation* cases (C01 {pct('C01')}, C35 {pct('C35')}, the OPT bound C11) sit above the
   published figures like the others, for the same reason.
-- *Serving at max load* ({pc('B14')}, {pc('B16')}): a decode step's attention over the FP8 KV
-  cache runs at about a fifth of HBM bandwidth in fmsim (B14: {b14_attn_s * 1e3:.1f} ms of a
-  {b14_step_s * 1e3:.1f} ms step for {b14_attn_gb:.1f} GB, {b14_attn_gb / b14_attn_s / 1e3:.2f} TB/s of 3.35), where
-  TensorRT-LLM's decode kernels stream the cache near the bandwidth. At the preset's streaming rate
-  ({b14_stream_ms:.1f} ms) the decode steps would take {b14_decode_cut:.0f}% less time and B14 would read
-  about {b14_fixed:,.0f} tokens/s ({b14_fixed_err:+.0f}%). The static batch also prefills every request
+- *Serving at max load* ({pc('B14')}, {pc('B16')}): a decode step's attention streams the FP8 KV
+  cache at {b14_attn_gb / b14_attn_s / 1e3:.2f} TB/s of the H100's 3.35 (B14: {b14_attn_s * 1e3:.1f} ms of a
+  {b14_step_s * 1e3:.1f} ms step for {b14_attn_gb:.1f} GB). fmsim serves a static batch where
+  TensorRT-LLM batches in flight (requests join and leave at different lengths). The static batch also prefills every request
   at once (B16's 352 × 1000-token prefill needs {reports['B16']['memory']['peak_bytes_per_device'] / 1e9:.0f} GB
   on an 80 GB device, so its memory verdict reads "does not fit" where TensorRT-LLM chunks the
   prefill by max_num_tokens), which changes no time. Static batches ({pc('B23')}) and first-token
@@ -322,14 +317,22 @@ Over 15%: {", ".join(pc(c) for c in over)}. Within 15%:
   its checkpointed inputs for 64 micro-batches are {c01_inputs:.1f} GB (plus one micro-batch's working
   set, about a gigabyte).
 
+**Mechanisms added since this validation first ran** (2026-11-29; the figures above include them):
+grouped-query decode attention now packs the query heads of a KV head into one tile and reads the
+cache at its own dtype (FlashDecoding, TensorRT-LLM's XQA), where each query head had re-read its
+K/V from L2 at bf16 — 16x the cache's bytes for Llama-70B's FP8 cache, which had put B14 at -37%
+and B16 at -30%; tensor parallelism splits unfused attention's scores by head, so the
+pre-FlashAttention runs (C01, C03, C04, C11, C28, C35) are replayed unfused, as they ran, instead
+of with a fused kernel; training graphs replay dropout as the model config sets it (an op per
+sub-block output and, unfused, on the attention probabilities, with its 1-byte mask;
+`docs/formulas.md`).
+
 **Bugs this validation found, fixed the same day** (the figures above are after the fixes):
 recomputed GEMMs were not split by tensor parallelism (and missed their all-reduces); the fused
 attention's backward kernel was timed as its forward (now 2.5x the block products and 2x the
 softmax work, Dao 2023); MFU counted recomputed ops (they carry the backward phase); a global batch
 that does not divide over dp x micro-batch was computed truncated (now rounded up); a data-parallel
-group that does not fill nodes evenly was refused (now split as evenly as it goes). Still open:
-tensor parallelism needs fused attention, so the pre-FlashAttention runs (C01, C03, C04, C11, C28,
-C35) are replayed with fused attention, cheaper than their materialized s x s scores.
+group that does not fill nodes evenly was refused (now split as evenly as it goes).
 
 ### Point cases
 

@@ -2,10 +2,10 @@
 // B_llm_inference of tests/data/published_cases.json, a copy of ../shared/validation/), held where
 // docs/validation.md ("Training and multi-device cases") reports them. Each case is a scenario
 // file in tests/validation_scenarios/ named by its id; scripts/validation_scale.py prints the table.
-// None of them calibrated anything.
+// None of them calibrated anything (docs/validation.md lists the mechanisms they exposed).
 //
 // Each simulated case stays within its documented error + 2 points and the median over the
-// throughput/MFU cases within its documented value + 2 points. The three serving cases that take
+// throughput/MFU cases within issue 5's target of 15%. The three serving cases that take
 // 10-45 s to replay (B14, B16: 1000 decode steps; B23) enter the median with their documented
 // errors and are not rerun here. A modelling change that moves these cases: regenerate the
 // section with the script and update the values below.
@@ -67,20 +67,20 @@ struct PointCase {
 
 const std::vector<PointCase>& point_cases() {
     static const std::vector<PointCase> cases = {
-        {"C01", Metric::hw_tflops, 163, +0.215, true, true},        // GPT 1T, 3072 A100
-        {"C02", Metric::hw_tflops, 137, +0.433, true, true},        // GPT 1.7B, 32 A100
-        {"C03", Metric::mfu, 0.514, +0.232, true, true},            // GPT-3 175B, 64 A100
-        {"C04", Metric::mfu, 0.563, +0.165, true, true},            // GPT 1T, 512 A100
-        {"C05", Metric::mfu, 0.42, -0.140, true, true},             // GPT-3 175B, 4608 H100
-        {"C06", Metric::mfu, 0.47, +0.156, true, true},             // GPT-3 175B, 96 H100
+        {"C01", Metric::hw_tflops, 163, +0.167, true, true},        // GPT 1T, 3072 A100
+        {"C02", Metric::hw_tflops, 137, +0.252, true, true},        // GPT 1.7B, 32 A100
+        {"C03", Metric::mfu, 0.514, +0.123, true, true},            // GPT-3 175B, 64 A100
+        {"C04", Metric::mfu, 0.563, +0.118, true, true},            // GPT 1T, 512 A100
+        {"C05", Metric::mfu, 0.42, -0.143, true, true},             // GPT-3 175B, 4608 H100
+        {"C06", Metric::mfu, 0.47, +0.151, true, true},             // GPT-3 175B, 96 H100
         {"C12", Metric::tokens_per_gpu, 380, +0.044, true, true},   // LLaMA 65B, 2048 A100
-        {"C21", Metric::tokens_system, 169000, +0.279, true, true}, // GPT3-1.3B, 8 A100
-        {"C22", Metric::tokens_system, 85000, +0.330, true, true},  // GPT3-2.7B, 8 A100
-        {"C34", Metric::hw_tflops, 62.4, +0.371, true, true},       // GPT-2 1.2B, one V100
-        {"C35", Metric::hw_tflops, 156, +0.409, true, true},        // BLOOM 176B, 384 A100
-        {"B14", Metric::out_per_gpu, 4205.0 / 2, -0.368, true, false},   // 70B FP8 TP2, 1000/1000
-        {"B16", Metric::out_per_gpu, 2919.0 / 8, -0.297, true, false},   // 405B FP8 TP8, 1000/1000
-        {"B23", Metric::out_per_gpu, 2657, -0.066, true, false},         // 70B FP8 TP2, batch 1024
+        {"C21", Metric::tokens_system, 169000, +0.259, true, true}, // GPT3-1.3B, 8 A100
+        {"C22", Metric::tokens_system, 85000, +0.313, true, true},  // GPT3-2.7B, 8 A100
+        {"C34", Metric::hw_tflops, 62.4, +0.223, true, true},       // GPT-2 1.2B, one V100
+        {"C35", Metric::hw_tflops, 156, +0.359, true, true},        // BLOOM 176B, 384 A100
+        {"B14", Metric::out_per_gpu, 4205.0 / 2, -0.038, true, false},   // 70B FP8 TP2, 1000/1000
+        {"B16", Metric::out_per_gpu, 2919.0 / 8, -0.072, true, false},   // 405B FP8 TP8, 1000/1000
+        {"B23", Metric::out_per_gpu, 2657, +0.014, true, false},         // 70B FP8 TP2, batch 1024
         {"B20", Metric::latency_ms, 377, -0.089, false, true},      // 70B FP16 TP4 A100, TTFT
         {"B21", Metric::latency_ms, 109, +0.127, false, true},      // 70B FP8 TP4 H100, TTFT
     };
@@ -117,7 +117,7 @@ TEST(ValidationScale, PublishedValuesMatchTheDataFile) {
 }
 
 // Each replayed point case within its documented error + 2 points; the median over the
-// throughput/MFU cases where docs/validation.md puts it (25.5% today, over issue 5's 15%).
+// throughput/MFU cases within issue 5's target of 15% (14.7% in docs/validation.md).
 TEST(ValidationScale, PointCasesDoNotRegress) {
     std::vector<double> throughput_errors;
     for (const auto& c : point_cases()) {
@@ -129,16 +129,16 @@ TEST(ValidationScale, PointCasesDoNotRegress) {
         }
         if (c.throughput) throughput_errors.push_back(e);
     }
-    EXPECT_LE(median_abs(throughput_errors), 0.255 + 0.02);
+    EXPECT_LE(median_abs(throughput_errors), 0.15);
 }
 
 // "Up to" figures, checked as inequalities where docs/validation.md reports them.
 TEST(ValidationScale, Bounds) {
     // "Up to" figures exceeded as the point cases are (per-device efficiency too high), no worse
-    // than docs/validation.md reports: C11 OPT-175B 215.8 vs 147 (+46.8%), C23 FlashAttention-2
-    // 298.0 vs 225 (+32.4%).
+    // than docs/validation.md reports: C11 OPT-175B 199.8 vs 147 (+35.9%), C23 FlashAttention-2
+    // 294.7 vs 225 (+31.0%).
     const RunReport opt = run_case("C11");
-    EXPECT_LE(metric_of(opt, Metric::hw_tflops), 147.0 * (1.468 + 0.02));
+    EXPECT_LE(metric_of(opt, Metric::hw_tflops), 147.0 * (1.359 + 0.02));
     const RunReport fa2 = run_case("C23");
-    EXPECT_LE(metric_of(fa2, Metric::model_tflops), 225.0 * (1.324 + 0.02));
+    EXPECT_LE(metric_of(fa2, Metric::model_tflops), 225.0 * (1.310 + 0.02));
 }

@@ -65,9 +65,44 @@ TEST(Training, FusedAttentionBackwardRecomputesScores) {
     // FlashAttention-2 backward: 2.5x the forward attention FLOPs (Dao 2023).
     const auto u = summary_of("gpt2", train(1, 1024, Recompute::none, AttentionImpl::unfused));
     const auto f = summary_of("gpt2", train(1, 1024, Recompute::none, AttentionImpl::fused));
-    EXPECT_DOUBLE_EQ(f.flops_by_phase[0], u.flops_by_phase[0]);
+    // The unfused graph also drops out its 12 x 12 x 1024^2 attention probabilities (GPT-2's
+    // attn_pdrop 0.1): 2 FLOPs per score forward, 1 backward; the fused kernel does it inside.
+    const double scores = 12.0 * 12 * 1024 * 1024;
+    EXPECT_DOUBLE_EQ(f.flops_by_phase[0], u.flops_by_phase[0] - 2 * scores);
     const double attn_fwd = 12 * (4.0 * 1024 * 1024 * 768 + 5.0 * 12 * 1024 * 1024);
-    EXPECT_NEAR(f.flops_by_phase[1] - u.flops_by_phase[1], 0.5 * attn_fwd, 1.0);
+    EXPECT_NEAR(f.flops_by_phase[1] - (u.flops_by_phase[1] - scores), 0.5 * attn_fwd, 1.0);
+}
+
+TEST(Training, DropoutFollowsTheConfigAndOnlyTrains) {
+    // GPT-2 (attn/resid/embd_pdrop 0.1): the embeddings, each block's two sub-block outputs and,
+    // unfused, its attention probabilities; each writes a 1-byte mask that its backward reads.
+    const auto w = load_model("gpt2")->build(train(2, 128, Recompute::none, AttentionImpl::unfused));
+    const OpGraph& g = *w.stages.front().graph;
+    int forward = 0, backward = 0;
+    for (OpId i = 0; i < g.op_count(); ++i) {
+        const Op& o = g.op(i);
+        if (o.kind != OpKind::dropout) continue;
+        (o.phase == Phase::forward ? forward : backward)++;
+        if (o.name == "layers.0.attn.dropout") {
+            ASSERT_EQ(o.writes.size(), 2u);
+            EXPECT_EQ(o.writes[1].bytes(), 2 * 12 * 128 * 128) << "the keep-mask: a byte per score";
+        }
+        if (o.name == "layers.0.attn.dropout.bwd")  // dY (2 bytes) and the mask (1) per score
+            EXPECT_EQ(o.bytes_read(), 3 * 2 * 12 * 128 * 128);
+    }
+    EXPECT_EQ(forward, 1 + 12 * 3);
+    EXPECT_EQ(backward, forward);
+    auto count = [](const Workload& x) {
+        int n = 0;
+        for (const auto& st : x.stages)
+            for (OpId i = 0; i < st.graph->op_count(); ++i) n += st.graph->op(i).kind == OpKind::dropout;
+        return n;
+    };
+    RunSpec prefill;
+    prefill.phase = RunPhase::prefill;
+    prefill.input_len = 128;
+    EXPECT_EQ(count(load_model("gpt2")->build(prefill)), 0) << "dropout is off at inference";
+    EXPECT_EQ(count(load_model("llama2-7b")->build(train(1, 128, Recompute::none))), 0) << "LLaMA trains without dropout";
 }
 
 TEST(Training, TiedEmbeddingGetsOneGradient) {

@@ -166,6 +166,16 @@ Val GraphBuilder::add(const Val& a, const Val& b, const std::string& leaf, Modul
     return op(OpKind::elementwise, leaf, group, static_cast<double>(element_count(a.shape)), {a, b}, {}, a.shape);
 }
 
+Val GraphBuilder::dropout(const Val& x, double p, const std::string& leaf, ModuleGroup group) {
+    if (p <= 0 || run_.phase != RunPhase::train) return x;
+    Op o = make_op(OpKind::dropout, leaf, group, kDropoutFlopsPerElement * static_cast<double>(element_count(x.shape)),
+                   {x}, {}, {});
+    // PyTorch keeps the mask as one bool (byte) per element, until the backward multiplies by it.
+    const OpId id = g_.add_op(std::move(o), {TensorRef{qualified(leaf), x.shape, act_dtype(), TensorClass::activation},
+                                              TensorRef{qualified(leaf) + ".mask", x.shape, DType::int8, TensorClass::activation}});
+    return Val{g_.op(id).outputs.front(), x.shape, act_dtype()};
+}
+
 Val GraphBuilder::scale(const Val& a, double flops_per_element, const std::string& leaf, ModuleGroup group,
                         OpKind kind) {
     return op(kind, leaf, group, flops_per_element * static_cast<double>(element_count(a.shape)), {a}, {}, a.shape);
@@ -296,8 +306,9 @@ Val GraphBuilder::attention(const AttentionCall& c, const std::string& leaf) {
     if (c.score_bias)
         scores = op(OpKind::elementwise, leaf + ".position_bias_add", ModuleGroup::attention, s.score_elems,
                     {scores, *c.score_bias}, {}, scores.shape);
-    const Val probs = op(OpKind::softmax, leaf + ".softmax", ModuleGroup::attention,
-                         kSoftmaxFlopsPerElement * s.score_elems, {scores}, {}, scores.shape);
+    const Val probs = dropout(op(OpKind::softmax, leaf + ".softmax", ModuleGroup::attention,
+                                 kSoftmaxFlopsPerElement * s.score_elems, {scores}, {}, scores.shape),
+                              c.dropout, leaf + ".dropout", ModuleGroup::attention);
     return op(OpKind::batched_matmul, leaf + ".context", ModuleGroup::attention, s.qk_flops, {probs, c.v}, past_v, out,
               GemmDims{batch * c.heads, seq_q, c.head_dim, keys});
 }

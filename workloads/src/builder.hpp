@@ -31,6 +31,7 @@ inline constexpr double kLayerNormFlopsPerElement = 7;  // mean, centre, square+
 inline constexpr double kRmsNormFlopsPerElement = 4;    // square+sum, scale, weight
 inline constexpr double kSoftmaxFlopsPerElement = 5;    // max, subtract, exp, sum, divide
 inline constexpr double kRopeFlopsPerElement = 3;       // x*cos + rotate(x)*sin
+inline constexpr double kDropoutFlopsPerElement = 2;    // compare a random number, scale by 1/(1-p)
 
 struct AttentionCall {
     Val q;  // [batch, seq_q, heads*head_dim]
@@ -44,6 +45,9 @@ struct AttentionCall {
     // An additive bias on the scores, [1 or batch, heads, seq_q, keys] (T5's relative position
     // bias): read by the fused kernel, added by its own op when unfused; 1 FLOP per score.
     std::optional<Val> score_bias = std::nullopt;
+    // Dropout probability on the attention probabilities in training; an unfused graph gets its own
+    // op over the scores, a fused kernel applies it inside (not charged).
+    double dropout = 0;
 };
 
 class GraphBuilder {
@@ -106,6 +110,9 @@ public:
     // act(gate) * up, where x = [gate | up] along the last dim (SwiGLU, GEGLU).
     Val gated_act(const Val& x, Act a, const std::string& leaf, ModuleGroup group);
     Val add(const Val& a, const Val& b, const std::string& leaf, ModuleGroup group);
+    // Training-time dropout with probability p: x unchanged outside training or when p is 0;
+    // otherwise an op that writes the dropped values and a 1-byte keep-mask the backward reads.
+    Val dropout(const Val& x, double p, const std::string& leaf, ModuleGroup group);
     Val scale(const Val& a, double flops_per_element, const std::string& leaf, ModuleGroup group, OpKind kind = OpKind::elementwise);
     // Table lookup: reads only the rows gathered.
     Val embedding(const Val& ids, std::int64_t rows, std::int64_t dim, const std::string& leaf, ModuleGroup group);

@@ -35,6 +35,7 @@ std::string_view to_string(OpKind k) {
         case OpKind::collective: return "collective";
         case OpKind::memcpy: return "memcpy";
         case OpKind::optimizer_update: return "optimizer_update";
+        case OpKind::dropout: return "dropout";
     }
     return "?";
 }

@@ -19,8 +19,9 @@ bool recomputed_under(Recompute policy, const Op& op) {
         case Recompute::none: return false;
         case Recompute::full: return true;
         case Recompute::selective:
+            // Megatron's "core attention": the scores, their softmax and dropout, and the product with V.
             return op.group == ModuleGroup::attention &&
-                   (op.kind == OpKind::batched_matmul || op.kind == OpKind::softmax);
+                   (op.kind == OpKind::batched_matmul || op.kind == OpKind::softmax || op.kind == OpKind::dropout);
     }
     return false;
 }
@@ -284,6 +285,13 @@ private:
                 o.dims = src.dims;
                 read_saved_inputs(o, src);
                 for (ValueId v : src.outputs) read_value(o, saved(v));
+                emit(src, std::move(o), grad_targets);
+                break;
+            }
+            case OpKind::dropout: {
+                // dX = dY x mask / (1 - p): the output gradient and the saved keep-mask.
+                Op o = start(".bwd", OpKind::dropout, static_cast<double>(elements_of(src.outputs.front())));
+                read_value(o, saved(src.outputs.back()));
                 emit(src, std::move(o), grad_targets);
                 break;
             }

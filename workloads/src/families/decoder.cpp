@@ -15,6 +15,7 @@ struct Gpt2Config {
     std::optional<std::int64_t> n_inner;
     std::string activation_function;
     bool tie_word_embeddings = true;
+    double attn_pdrop = 0, resid_pdrop = 0, embd_pdrop = 0;
 };
 
 const Schema<Gpt2Config>& gpt2_schema() {
@@ -32,8 +33,14 @@ const Schema<Gpt2Config>& gpt2_schema() {
                     {"gelu_new", "gelu", "gelu_fast", "gelu_pytorch_tanh", "relu", "quick_gelu"}, "gelu_new",
                     "FFN activation.")
             .boolean("tie_word_embeddings", &Gpt2Config::tie_word_embeddings, true,
-                     "LM head shares the token embedding table.");
-        for (const char* k : {"layer_norm_epsilon", "resid_pdrop", "embd_pdrop", "attn_pdrop", "n_ctx",
+                     "LM head shares the token embedding table.")
+            .number("attn_pdrop", &Gpt2Config::attn_pdrop, 0.1, "probability",
+                    "Dropout on the attention probabilities in training (Hugging Face's default); an op of its "
+                    "own with unfused attention, inside the fused kernel otherwise.")
+            .number("resid_pdrop", &Gpt2Config::resid_pdrop, 0.1, "probability",
+                    "Dropout on each attention and MLP output before its residual add, in training.")
+            .number("embd_pdrop", &Gpt2Config::embd_pdrop, 0.1, "probability", "Dropout on the embeddings, in training.");
+        for (const char* k : {"layer_norm_epsilon", "n_ctx",
                               "summary_activation", "summary_first_dropout", "summary_proj_to_labels",
                               "summary_type", "summary_use_proj", "task_specific_params", "scale_attn_weights",
                               "scale_attn_by_inverse_layer_idx", "reorder_and_upcast_attn", "gradient_checkpointing"})
@@ -50,6 +57,7 @@ struct OptConfig {
     std::string activation_function;
     bool do_layer_norm_before = true, enable_bias = true, layer_norm_elementwise_affine = true;
     bool tie_word_embeddings = true;
+    double dropout = 0, attention_dropout = 0;
 };
 
 const Schema<OptConfig>& opt_schema() {
@@ -73,8 +81,12 @@ const Schema<OptConfig>& opt_schema() {
             .boolean("layer_norm_elementwise_affine", &OptConfig::layer_norm_elementwise_affine, true,
                      "LayerNorms have a weight and a bias.")
             .boolean("tie_word_embeddings", &OptConfig::tie_word_embeddings, true,
-                     "LM head shares the token embedding table.");
-        for (const char* k : {"dropout", "attention_dropout", "activation_dropout", "layerdrop", "init_std",
+                     "LM head shares the token embedding table.")
+            .number("dropout", &OptConfig::dropout, 0.1, "probability",
+                    "Dropout on the embeddings and on each attention and MLP output, in training (Hugging Face's default).")
+            .number("attention_dropout", &OptConfig::attention_dropout, 0.0, "probability",
+                    "Dropout on the attention probabilities in training (an op of its own with unfused attention).");
+        for (const char* k : {"activation_dropout", "layerdrop", "init_std",
                               "prefix", "_remove_final_layer_norm", "output_projection", "scale_embedding"})
             s.ignored(k, "numerics, dropout or conversion flags; no effect on cost");
         return add_hf_metadata(s);
@@ -89,6 +101,7 @@ struct LlamaConfig {
     std::int64_t num_local_experts = 0, num_experts_per_tok = 0;
     std::string hidden_act;
     bool tie_word_embeddings = false, attention_bias = false, mlp_bias = false;
+    double attention_dropout = 0;
 };
 
 Schema<LlamaConfig> llama_like_schema(const std::string& type) {
@@ -115,7 +128,9 @@ Schema<LlamaConfig> llama_like_schema(const std::string& type) {
         .boolean("tie_word_embeddings", &LlamaConfig::tie_word_embeddings, false,
                  "LM head shares the token embedding table.")
         .boolean("attention_bias", &LlamaConfig::attention_bias, false, "q/k/v/o projections have biases.")
-        .boolean("mlp_bias", &LlamaConfig::mlp_bias, false, "FFN projections have biases.");
+        .boolean("mlp_bias", &LlamaConfig::mlp_bias, false, "FFN projections have biases.")
+        .number("attention_dropout", &LlamaConfig::attention_dropout, 0.0, "probability",
+                "Dropout on the attention probabilities in training (an op of its own with unfused attention).");
     if (type == "mistral" || type == "mixtral")
         s.optional_integer("sliding_window", &LlamaConfig::sliding_window, "none (full attention)", "tokens",
                            "Keys each query attends to; the KV cache keeps only this many tokens.");
@@ -126,7 +141,7 @@ Schema<LlamaConfig> llama_like_schema(const std::string& type) {
             .ignored("router_aux_loss_coef", "training loss weight")
             .ignored("output_router_logits", "runtime flag")
             .ignored("router_jitter_noise", "training noise");
-    for (const char* k : {"rms_norm_eps", "rope_theta", "rope_scaling", "pretraining_tp", "attention_dropout",
+    for (const char* k : {"rms_norm_eps", "rope_theta", "rope_scaling", "pretraining_tp",
                           "max_sequence_length", "rope_interleaved"})
         s.ignored(k, "numerics or position-encoding constants; no effect on cost");
     return add_hf_metadata(s);
@@ -139,6 +154,12 @@ const Schema<LlamaConfig>& llama_schema(const std::string& type) {
     return type == "mistral" ? mistral : type == "mixtral" ? mixtral : llama;
 }
 
+
+// A dropout probability must leave something: p in [0, 1).
+double dropout_probability(const ConfigContext& ctx, const std::string& key, double p) {
+    if (p >= 1) ctx.at(key).fail("expected a dropout probability below 1, got " + json(p).dump());
+    return p;
+}
 
 }  // namespace
 
@@ -160,6 +181,9 @@ DecoderArch parse_decoder_arch(const json& j, const ConfigContext& ctx) {
         a.linear_bias = true;
         a.act = parse_act(c.activation_function);
         a.tied_embeddings = c.tie_word_embeddings;
+        a.attention_dropout = dropout_probability(ctx, "attn_pdrop", c.attn_pdrop);
+        a.hidden_dropout = dropout_probability(ctx, "resid_pdrop", c.resid_pdrop);
+        a.embedding_dropout = dropout_probability(ctx, "embd_pdrop", c.embd_pdrop);
     } else if (type == "opt") {
         const auto c = opt_schema().parse(j, ctx);
         require_multiple(ctx, "hidden_size", c.hidden_size, c.num_attention_heads, "num_attention_heads");
@@ -183,6 +207,8 @@ DecoderArch parse_decoder_arch(const json& j, const ConfigContext& ctx) {
         a.linear_bias = c.enable_bias;
         a.act = parse_act(c.activation_function);
         a.tied_embeddings = c.tie_word_embeddings;
+        a.hidden_dropout = a.embedding_dropout = dropout_probability(ctx, "dropout", c.dropout);
+        a.attention_dropout = dropout_probability(ctx, "attention_dropout", c.attention_dropout);
     } else {
         const auto c = llama_schema(type).parse(j, ctx);
         const std::int64_t kv = c.num_key_value_heads.value_or(c.num_attention_heads);
@@ -204,6 +230,7 @@ DecoderArch parse_decoder_arch(const json& j, const ConfigContext& ctx) {
         a.act = parse_act(c.hidden_act);
         a.tied_embeddings = c.tie_word_embeddings;
         a.sliding_window = c.sliding_window.value_or(0);
+        a.attention_dropout = dropout_probability(ctx, "attention_dropout", c.attention_dropout);
         if (type == "mixtral") {
             if (c.num_experts_per_tok > c.num_local_experts)
                 ctx.at("num_experts_per_tok").fail("expected at most num_local_experts (" +
@@ -233,7 +260,7 @@ Val emit_decoder_embedding(GraphBuilder& b, const DecoderArch& a, const Val& ids
         const Val pos = b.embedding(pos_ids, a.learned_positions, a.hidden, "embed_positions", ModuleGroup::embedding);
         h = b.add(h, pos, "embed_add", ModuleGroup::embedding);
     }
-    return h;
+    return b.dropout(h, a.embedding_dropout, "embed_dropout", ModuleGroup::embedding);
 }
 
 namespace {
@@ -283,6 +310,8 @@ Val emit_decoder_blocks(GraphBuilder& b, const DecoderArch& a, Val h, std::int64
     spec.causal = true;
     spec.rotary = a.learned_positions == 0;
     spec.window = a.sliding_window;
+    spec.attention_dropout = a.attention_dropout;
+    spec.hidden_dropout = a.hidden_dropout;
     BlockIO io;
     io.past = past;
     io.cache_kv = cache_kv;

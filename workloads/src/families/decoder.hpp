@@ -18,6 +18,8 @@ struct DecoderArch {
     bool tied_embeddings = true;
     std::int64_t experts = 0, top_k = 0;  // MoE (Mixtral)
     std::int64_t sliding_window = 0;      // Mistral
+    // Training-time dropout probabilities: attention probabilities, sub-block outputs, embeddings.
+    double attention_dropout = 0, hidden_dropout = 0, embedding_dropout = 0;
 };
 
 // Parses a gpt2 / opt / llama / mistral / mixtral config.

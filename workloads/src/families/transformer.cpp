@@ -9,6 +9,7 @@ Val emit_self_attention(GraphBuilder& b, const BlockSpec& s, const Val& x, std::
     AttentionCall call{b.slice(qkv, {batch, seq, q_width}), b.slice(qkv, {batch, seq, kv_width}),
                        b.slice(qkv, {batch, seq, kv_width}), s.heads, s.kv_heads, s.head_dim, past, cache_kv, s.causal,
                        s.window};
+    call.dropout = s.attention_dropout;
     if (s.rotary) {
         const Val qk = b.op(OpKind::elementwise, "rope", ModuleGroup::attention,
                             kRopeFlopsPerElement * static_cast<double>(batch * seq * (q_width + kv_width)),
@@ -26,6 +27,7 @@ Val emit_cross_attention(GraphBuilder& b, const BlockSpec& s, const Val& x, cons
     const std::int64_t q_width = s.heads * s.head_dim, kv_width = s.kv_heads * s.head_dim;
     const Val q = b.linear(x, q_width, s.attention_bias, "q_proj", ModuleGroup::attention);
     AttentionCall call{q, {}, {}, s.heads, s.kv_heads, s.head_dim, 0, cache_kv, false, 0};
+    call.dropout = s.attention_dropout;
     if (memory) {
         const Val kv = b.linear(*memory, 2 * kv_width, s.attention_bias, "kv_proj", ModuleGroup::attention);
         const std::int64_t m = memory->shape[1];
@@ -56,20 +58,21 @@ Val emit_mlp(GraphBuilder& b, const BlockSpec& s, const Val& x) {
 }
 
 Val emit_block(GraphBuilder& b, const BlockSpec& s, Val h, const BlockIO& io) {
-    auto sub = [&](const std::string& norm_name, auto&& body) {
+    auto sub = [&](const std::string& name, const std::string& norm_name, auto&& body) {
+        auto dropped = [&](const Val& y) { return b.dropout(y, s.hidden_dropout, name + "_out_dropout", ModuleGroup::other); };
         if (s.pre_norm) {
-            const Val y = body(b.norm(h, s.norm, s.norm_bias, norm_name));
+            const Val y = dropped(body(b.norm(h, s.norm, s.norm_bias, norm_name)));
             h = b.add(h, y, norm_name + "_residual", ModuleGroup::other);
         } else {
-            const Val y = body(h);
+            const Val y = dropped(body(h));
             h = b.norm(b.add(h, y, norm_name + "_residual", ModuleGroup::other), s.norm, s.norm_bias, norm_name);
         }
     };
-    sub("attn_norm", [&](const Val& x) { return emit_self_attention(b, s, x, io.past, io.cache_kv); });
+    sub("attn", "attn_norm", [&](const Val& x) { return emit_self_attention(b, s, x, io.past, io.cache_kv); });
     if (io.cross_attention)
-        sub("cross_attn_norm",
+        sub("cross_attn", "cross_attn_norm",
             [&](const Val& x) { return emit_cross_attention(b, s, x, io.memory, io.memory_len, io.memory_dim, io.cache_cross_kv); });
-    sub("mlp_norm", [&](const Val& x) { return io.ffn ? io.ffn(b, x) : emit_mlp(b, s, x); });
+    sub("mlp", "mlp_norm", [&](const Val& x) { return io.ffn ? io.ffn(b, x) : emit_mlp(b, s, x); });
     return h;
 }
 

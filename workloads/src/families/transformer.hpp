@@ -19,6 +19,9 @@ struct BlockSpec {
     bool causal = false;
     bool rotary = false;          // rotary position embedding on q and k (LLaMA family)
     std::int64_t window = 0;      // sliding-window attention span, 0 = unlimited (Mistral)
+    // Training-time dropout probabilities (Hugging Face config fields): on the attention
+    // probabilities, and on each sub-block's output before its residual add.
+    double attention_dropout = 0, hidden_dropout = 0;
 };
 
 // Self-attention over x [B, S, d] with a packed QKV projection; K/V of `past` earlier tokens come

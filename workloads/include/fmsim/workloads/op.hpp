@@ -32,6 +32,7 @@ enum class OpKind {
     collective,       // all-reduce and friends (inserted by parallelism passes)
     memcpy,           // copies: KV-cache appends, token permutations, offload
     optimizer_update,
+    dropout,          // training only: zeroes elements at random; its second output is the keep-mask
 };
 std::string_view to_string(OpKind k);
 
