@@ -311,11 +311,13 @@ Over 15%: {", ".join(pc(c) for c in over)}. Within 15%:
   prefill by max_num_tokens), which changes no time. Static batches ({pc('B23')}) and first-token
   latencies ({pc('B20')}, {pc('B21')}) are within 13%.
 - *Memory verdicts* (not a compared metric): {", ".join(no_fit)} read "does not fit" where the real
-  runs fit. The composition keeps, for each of the pp micro-batches in flight, the activations
-  alive when a micro-batch's forward pass ends, plus one micro-batch's peak; under full
-  recomputation only the layer inputs should stay, yet C01 holds {c01_mem:.1f} GB of activations where
-  its checkpointed inputs for 64 micro-batches are {c01_inputs:.1f} GB (plus one micro-batch's working
-  set, about a gigabyte).
+  runs fit. Stage k of the 1F1B pipeline holds what pp − k micro-batches saved for their backward
+  passes, plus one micro-batch's working peak (`docs/parallelism.md`). C01 holds {c01_mem:.1f} GB of
+  activations (its 64 micro-batches' checkpointed block inputs are {c01_inputs:.1f} GB; the first stage
+  also keeps the embeddings' dropout masks). C27 (Llama 3.1 405B) is {(reports['C27']['memory']['peak_bytes_per_device'] - 80e9) / 1e9:.1f} GB
+  over 80 GB, as Korthikanti et al.'s 34·s·b·h/t per layer predicts for 7 layers × 16 micro-batches in
+  flight; C23 keeps 4 sequences of 8k tokens without recomputation (the source's configuration is
+  from memory); B16 is the static batch's prefill above.
 
 **Mechanisms added since this validation first ran** (2026-11-29; the figures above include them):
 grouped-query decode attention now packs the query heads of a KV head into one tile and reads the
@@ -325,7 +327,10 @@ and B16 at -30%; tensor parallelism splits unfused attention's scores by head, s
 pre-FlashAttention runs (C01, C03, C04, C11, C28, C35) are replayed unfused, as they ran, instead
 of with a fused kernel; training graphs replay dropout as the model config sets it (an op per
 sub-block output and, unfused, on the attention probabilities, with its 1-byte mask;
-`docs/formulas.md`).
+`docs/formulas.md`). Activation memory no longer keeps what backward ops do not read (a residual
+add's inputs, the whole output of a tensor-parallel product before its reduce-scatter) or puts
+the first stage's pp micro-batches on every stage: Llama 3.1 405B's device went from 157 to
+{reports['C27']['memory']['peak_bytes_per_device'] / 1e9:.1f} GB.
 
 **Bugs this validation found, fixed the same day** (the figures above are after the fixes):
 recomputed GEMMs were not split by tensor parallelism (and missed their all-reduces); the fused

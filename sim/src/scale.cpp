@@ -219,23 +219,21 @@ RunReport run_scaled(const Scenario& sc, const ReplayOptions& options) {
     // Data-parallel gradient reduction (ZeRO >= 1: reduce-scatter of gradients and all-gather of
     // the updated weights, the same volume), overlapped with the last micro-batch's backward.
     double grad_bytes = 0, weight_bytes = 0, optimizer_bytes = 0, activation_bytes = 0;
-    for (const auto& s : stages) {
-        weight_bytes = std::max(weight_bytes, s.memory_at_peak.weights_bytes);
-        activation_bytes = std::max(activation_bytes, s.memory_at_peak.activation_bytes + s.memory_at_peak.workspace_bytes);
-    }
-    // What a micro-batch keeps for its backward pass: the activations alive when its forward
-    // pass ends. 1F1B holds that for every micro-batch in flight, plus one micro-batch's peak.
-    double saved_bytes = 0;
-    for (const Workload& w : stage_workloads)
-        for (const Stage& st : w.stages) {
+    for (std::size_t i = 0; i < stages.size(); ++i) {
+        weight_bytes = std::max(weight_bytes, stages[i].memory_at_peak.weights_bytes);
+        // 1F1B: stage k holds the saved activations of pp - k micro-batches (the first stage all
+        // pp; the middle stage stands for stage 1, the fullest middle one), the newest at its peak.
+        const std::int64_t k = stage_ids[i] == 0 || stage_ids[i] == p.pp - 1 ? stage_ids[i] : 1;
+        const double in_flight = static_cast<double>(std::min<std::int64_t>(t.microbatches, p.pp - k));
+        double saved = 0;
+        for (const Stage& st : stage_workloads[i].stages) {
             grad_bytes = std::max(grad_bytes, static_cast<double>(st.gradient_bytes));
             optimizer_bytes = std::max(optimizer_bytes, static_cast<double>(st.optimizer_state_bytes));
-            const auto live = live_activation_bytes_by_op(*st.graph);
-            std::int64_t at_end_of_forward = 0;
-            for (OpId id = 0; id < st.graph->op_count(); ++id)
-                if (st.graph->op(id).phase == Phase::forward) at_end_of_forward = live[id];
-            saved_bytes = std::max(saved_bytes, static_cast<double>(at_end_of_forward));
+            saved = std::max(saved, static_cast<double>(saved_for_backward_bytes(*st.graph)));
         }
+        const double peak = stages[i].memory_at_peak.activation_bytes + stages[i].memory_at_peak.workspace_bytes;
+        activation_bytes = std::max(activation_bytes, saved * (in_flight - 1) + peak);
+    }
     double dp_s = 0;
     if (p.dp > 1) {
         if (p.zero == 0) dp_s = comm.time_s(CollectiveKind::all_reduce, ParallelAxis::dp, p.dp, grad_bytes);
@@ -282,14 +280,13 @@ RunReport run_scaled(const Scenario& sc, const ReplayOptions& options) {
     t.energy_kwh = step_energy * t.steps * sc.cost.pue / 3.6e6;
     t.co2_kg = t.energy_kwh * sc.cost.kg_co2_per_kwh;
     if (sc.cost.usd_per_device_hour) t.cost_usd = *sc.cost.usd_per_device_hour * t.device_hours;
-    // Memory: ZeRO shards optimizer states (1+), gradients (2+), weights (3) over dp; 1F1B keeps
-    // up to pp micro-batches of activations in flight on the first stage.
+    // Memory: ZeRO shards optimizer states (1+), gradients (2+), weights (3) over dp; activations
+    // of the micro-batches in flight as above.
     const double dp = static_cast<double>(p.dp);
     const double weights = p.zero >= 3 ? weight_bytes / dp : weight_bytes;
     const double grads = p.zero >= 2 ? grad_bytes / dp : grad_bytes;
     const double states = p.zero >= 1 ? optimizer_bytes / dp : optimizer_bytes;
-    const double in_flight = static_cast<double>(std::min<std::int64_t>(t.microbatches, p.pp));
-    const double activations = saved_bytes * (in_flight - 1) + activation_bytes;
+    const double activations = activation_bytes;
     t.memory_per_device_bytes = weights + grads + states + activations;
     t.fits = t.memory_per_device_bytes <= hw.memory.capacity_gb * 1e9;
 

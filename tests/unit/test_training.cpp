@@ -1,7 +1,11 @@
 // The training pass: forward + backward + AdamW, with and without activation recomputation.
 #include <gtest/gtest.h>
 
+#include <filesystem>
+#include <fstream>
+
 #include "fmsim/workloads/errors.hpp"
+#include "fmsim/workloads/memory.hpp"
 #include "fmsim/workloads/model.hpp"
 #include "fmsim/workloads/summary.hpp"
 
@@ -177,4 +181,20 @@ TEST(Training, LoraTrainsOnlyItsAdapters) {
     EXPECT_LT(q.weight_bytes, s.weight_bytes / 3);
     r.finetune.targets = {"no_such_layer"};
     EXPECT_THROW(summary_of("llama2-7b", r), fmsim::ScenarioError);
+}
+
+TEST(Training, SelectiveRecomputationSavesKorthikantisActivations) {
+    // Korthikanti et al. 2022, section 4: a GPT layer with selective recomputation keeps 34·s·b·h
+    // bytes for its backward pass (fp16 tensors and 1-byte dropout masks: 11 sbh in attention,
+    // 19 in the MLP, 4 in the two LayerNorms). Two models that differ only in depth isolate one layer.
+    auto saved = [](int layers) {
+        const auto path = std::filesystem::temp_directory_path() / ("fmsim_gpt_" + std::to_string(layers) + "_layers.json");
+        std::ofstream(path) << R"({"model_type": "gpt2", "n_embd": 1024, "n_head": 16, "n_positions": 2048,
+                                   "vocab_size": 50304, "n_layer": )" << layers << "}";
+        const auto w = load_model(path.string())->build(train(2, 2048, Recompute::selective, AttentionImpl::unfused));
+        return static_cast<double>(saved_for_backward_bytes(*w.stages.front().graph));
+    };
+    const double per_layer = saved(3) - saved(2);
+    const double sbh = 2048.0 * 2 * 1024;
+    EXPECT_NEAR(per_layer / sbh, 34.0, 34.0 * 0.05) << per_layer / sbh;
 }

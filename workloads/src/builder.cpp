@@ -163,7 +163,9 @@ Val GraphBuilder::gated_act(const Val& x, Act a, const std::string& leaf, Module
 }
 
 Val GraphBuilder::add(const Val& a, const Val& b, const std::string& leaf, ModuleGroup group) {
-    return op(OpKind::elementwise, leaf, group, static_cast<double>(element_count(a.shape)), {a, b}, {}, a.shape);
+    const Val sum = op(OpKind::elementwise, leaf, group, static_cast<double>(element_count(a.shape)), {a, b}, {}, a.shape);
+    if (element_count(a.shape) == element_count(b.shape)) g_.mutable_op(*g_.value(sum.id).producer).gradient_passes_through = true;
+    return sum;
 }
 
 Val GraphBuilder::dropout(const Val& x, double p, const std::string& leaf, ModuleGroup group) {

@@ -32,6 +32,27 @@ std::vector<std::int64_t> live_activation_bytes_by_op(const OpGraph& g) {
     return out;
 }
 
+std::int64_t saved_for_backward_bytes(const OpGraph& g) {
+    std::vector<std::int64_t> first_use(g.value_count(), -1), last_use(g.value_count(), -1);
+    std::int64_t last_forward = -1;
+    for (OpId i = 0; i < g.op_count(); ++i) {
+        const auto at = static_cast<std::int64_t>(i);
+        for (ValueId v : g.op(i).inputs) {
+            if (first_use[v] < 0) first_use[v] = at;
+            last_use[v] = std::max(last_use[v], at);
+        }
+        if (g.op(i).phase == Phase::forward) last_forward = at;
+    }
+    std::int64_t saved = 0;
+    for (ValueId v = 0; v < g.value_count(); ++v) {
+        const Value& val = g.value(v);
+        if (val.tensor.cls != TensorClass::activation) continue;
+        const std::int64_t made = val.producer ? static_cast<std::int64_t>(*val.producer) : first_use[v];
+        if (made >= 0 && made <= last_forward && last_use[v] > last_forward) saved += val.tensor.bytes();
+    }
+    return saved;
+}
+
 std::int64_t peak_live_activation_bytes(const OpGraph& g) {
     const auto live = live_activation_bytes_by_op(g);
     if (!live.empty()) return *std::max_element(live.begin(), live.end());

@@ -299,7 +299,9 @@ Workload shard_tensor_parallel(const Workload& w, const ParallelPlan& p) {
                 const ValueId out_v = added.outputs.front();
                 Op c = collective_op(added, suffix, kind, axis, group, g->value(out_v).tensor);
                 c.inputs = {out_v};
-                const TensorRef t = g->value(out_v).tensor;
+                TensorRef t = g->value(out_v).tensor;
+                // A reduce-scatter leaves each device its 1/group of the sum (sequence parallelism: of the tokens).
+                if (kind == CollectiveKind::reduce_scatter) t.shape = split_shape(t.shape, group, false);
                 const OpId cid = g->add_op(std::move(c), {t});
                 value_map[orig.outputs.front()] = g->op(cid).outputs.front();
             };

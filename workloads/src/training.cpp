@@ -106,7 +106,15 @@ private:
             o.writes.erase(o.writes.end() - static_cast<std::ptrdiff_t>(produced.size()), o.writes.end());
             for (ValueId& v : o.inputs) v = saved(v);
             const OpId id = g_.add_op(std::move(o), produced);
-            for (std::size_t k = 0; k < src.outputs.size(); ++k) remap_[src.outputs[k]] = g_.op(id).outputs[k];
+            // Backward ops read the recomputed values, except a region's outputs that ops outside it
+            // consumed: those were kept (Megatron's checkpointed attention keeps its output for o_proj).
+            for (std::size_t k = 0; k < src.outputs.size(); ++k) {
+                const auto& users = consumers_of(src.outputs[k]);
+                const bool internal = std::all_of(users.begin(), users.end(), [&](OpId u) {
+                    return std::find(it->second.begin(), it->second.end(), u) != it->second.end();
+                });
+                if (internal) remap_[src.outputs[k]] = g_.op(id).outputs[k];
+            }
         }
     }
 
@@ -232,6 +240,13 @@ private:
             return o;
         };
 
+        // A sum hands its output gradient to each input as it is: no kernel, nothing saved.
+        if (src.gradient_passes_through && grad_outs.size() == 1 &&
+            std::all_of(grad_targets.begin(), grad_targets.end(),
+                        [&](ValueId t) { return elements_of(t) == elements_of(grad_outs.front()); })) {
+            for (ValueId t : grad_targets) accumulate(t, grad_outs.front(), src);
+            return;
+        }
         switch (src.kind) {
             case OpKind::matmul:
             case OpKind::conv1d:

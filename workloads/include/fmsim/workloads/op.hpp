@@ -103,6 +103,9 @@ struct Op {
     double flops = 0;        // 2 per multiply-add; see docs/formulas.md
     OpDims dims;
     bool recompute = false;  // a forward op re-run during backward (activation recomputation)
+    // The output's gradient is each input's gradient (a sum): autograd runs no kernel for it and
+    // keeps no input for it (PyTorch's AddBackward).
+    bool gradient_passes_through = false;
     std::vector<TensorRef> reads;   // everything read: weights, activations, KV cache, states
     std::vector<TensorRef> writes;  // everything written
     std::vector<ValueId> inputs;    // graph values consumed (subset of reads)
