@@ -103,7 +103,8 @@ RunReport run_scaled(const Scenario& sc, const ReplayOptions& options) {
     r.devices = sc.system.devices;
     r.parallelism = "tp " + std::to_string(p.tp) + " x pp " + std::to_string(p.pp) + " x dp " + std::to_string(p.dp) +
                     (p.ep > 1 ? " (ep " + std::to_string(p.ep) + ")" : "") + (p.sp ? " with sp" : "") +
-                    (p.zero > 0 ? ", ZeRO-" + std::to_string(p.zero) : "");
+                    (p.zero > 0 ? ", ZeRO-" + std::to_string(p.zero) : "") +
+                    (p.virtual_stages > 1 ? ", " + std::to_string(p.virtual_stages) + " virtual stages" : "");
 
     // What one replica runs: training, one micro-batch; inference, its share of the batch.
     RunSpec run = sc.run;
@@ -131,6 +132,10 @@ RunReport run_scaled(const Scenario& sc, const ReplayOptions& options) {
     const auto& hw = *sc.hardware;
     const Workload sharded = shard_tensor_parallel(whole, plan);
     const ParallelShape shape = parallel_shape(whole);
+    if (p.virtual_stages > 1 && shape.layers < p.pp * p.virtual_stages)
+        throw ConfigError(sc.file, "/parallelism/virtual_stages",
+                          "pp x virtual_stages = " + std::to_string(p.pp * p.virtual_stages) + " chunks exceed " +
+                              whole.model + "'s " + std::to_string(shape.layers) + " layers");
     const Comm comm{sc};
     const hwmodels::CommModel comm_model = [&comm](const CollectiveDims& d) { return comm(d); };
     ReplayOptions opts = options;
@@ -212,9 +217,12 @@ RunReport run_scaled(const Scenario& sc, const ReplayOptions& options) {
     const double m = static_cast<double>(t.microbatches);
     // 1F1B: (m + pp - 1) micro-batch slots; the pp - 1 extra ones are the bubble. Each stage
     // boundary sends activations forward and gradients back once per micro-batch, overlapped with
-    // compute except during the fill and drain.
+    // compute except during the fill and drain. The interleaved schedule gives each device v
+    // chunks of layers/(pp v) layers, so a fill or drain slot is a chunk's time: the bubble is
+    // (pp - 1) / v micro-batches (Narayanan et al. 2021, section 2.2.2), for v times the sends.
+    const double v = static_cast<double>(p.virtual_stages);
     t.compute_s = m * mb_s;
-    t.bubble_s = static_cast<double>(p.pp - 1) * mb_s;
+    t.bubble_s = static_cast<double>(p.pp - 1) * mb_s / v;
     double exposed = 2.0 * p2p_s * static_cast<double>(p.pp - 1);
     // Data-parallel gradient reduction (ZeRO >= 1: reduce-scatter of gradients and all-gather of
     // the updated weights, the same volume), overlapped with the last micro-batch's backward.
@@ -224,7 +232,10 @@ RunReport run_scaled(const Scenario& sc, const ReplayOptions& options) {
         // 1F1B: stage k holds the saved activations of pp - k micro-batches (the first stage all
         // pp; the middle stage stands for stage 1, the fullest middle one), the newest at its peak.
         const std::int64_t k = stage_ids[i] == 0 || stage_ids[i] == p.pp - 1 ? stage_ids[i] : 1;
-        const double in_flight = static_cast<double>(std::min<std::int64_t>(t.microbatches, p.pp - k));
+        double in_flight = static_cast<double>(std::min<std::int64_t>(t.microbatches, p.pp - k));
+        // Interleaved, the warm-up runs further ahead: stage 0 holds its layers' activations of
+        // pp (1 + (pp - 1) / (pp v)) micro-batches (Korthikanti et al. 2022, section 4.2.3).
+        if (p.virtual_stages > 1 && k == 0) in_flight += static_cast<double>(p.pp - 1) / v;
         double saved = 0;
         for (const Stage& st : stage_workloads[i].stages) {
             grad_bytes = std::max(grad_bytes, static_cast<double>(st.gradient_bytes));

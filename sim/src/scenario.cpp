@@ -125,7 +125,12 @@ const Schema<ParallelismSpec>& parallelism_schema() {
                      "ZeRO stage over dp: 1 shards optimizer states, 2 also gradients, 3 also weights (FSDP).", 0)
             .integer("microbatch_size", &ParallelismSpec::microbatch_size, 1, "sequences",
                      "Sequences per micro-batch in training (the `batch` key is ignored for training when "
-                     "training.global_batch is set).");
+                     "training.global_batch is set).")
+            .integer("virtual_stages", &ParallelismSpec::virtual_stages, 1, "chunks",
+                     "Model chunks per pipeline device: Megatron's interleaved 1F1B schedule "
+                     "(--num-layers-per-virtual-pipeline-stage = layers / (pp x virtual_stages)), which "
+                     "divides the bubble by this and raises the first stage's activations (docs/parallelism.md). "
+                     "Needs pp > 1 and at least pp x virtual_stages layers.");
     return s;
 }
 
@@ -313,6 +318,8 @@ void check_system(const Scenario& sc, const ConfigContext& ctx) {
                                    " must equal system.devices (" + std::to_string(s.devices) + ")");
     if (p.dp % p.ep != 0) ctx.at("parallelism").at("ep").fail("expected a divisor of dp (" + std::to_string(p.dp) + ")");
     if (p.zero > 3) ctx.at("parallelism").at("zero").fail("expected a ZeRO stage 0-3, got " + std::to_string(p.zero));
+    if (p.virtual_stages > 1 && p.pp == 1)
+        ctx.at("parallelism").at("virtual_stages").fail("expected 1 without pipeline parallelism (pp is 1)");
     if (p.tp > s.devices_per_node)
         ctx.at("parallelism").at("tp").fail("tp " + std::to_string(p.tp) + " spans nodes of " +
                                             std::to_string(s.devices_per_node) +
@@ -429,7 +436,8 @@ Scenario load_scenario(const std::string& path, const std::vector<std::string>& 
                           {"inter_node", sc.system.inter_node ? json(sc.system.inter_node->name) : json(nullptr)}};
     resolved["parallelism"] = {{"tp", sc.parallelism.tp}, {"pp", sc.parallelism.pp}, {"dp", sc.parallelism.dp},
                                {"ep", sc.parallelism.ep}, {"sp", sc.parallelism.sp}, {"zero", sc.parallelism.zero},
-                               {"microbatch_size", sc.parallelism.microbatch_size}};
+                               {"microbatch_size", sc.parallelism.microbatch_size},
+                               {"virtual_stages", sc.parallelism.virtual_stages}};
     resolved["cost"] = {{"usd_per_device_hour", sc.cost.usd_per_device_hour ? json(*sc.cost.usd_per_device_hour)
                                                                              : json(nullptr)},
                         {"pue", sc.cost.pue},

@@ -70,6 +70,14 @@ TEST(Scale, TrainingStepComposesPipelineAndDataParallelism) {
     j["parallelism"]["zero"] = 1;
     const auto z = run_json("zero.json", j);
     EXPECT_LT(z.training->memory_per_device_bytes, t.memory_per_device_bytes);
+    // Interleaved 1F1B with 2 chunks per device: half the bubble, the same compute, and the first
+    // stage holds (pp - 1) / v = 0.5 micro-batches' activations more.
+    j["parallelism"]["virtual_stages"] = 2;
+    const auto v = run_json("interleaved.json", j);
+    EXPECT_NEAR(v.training->bubble_s, t.bubble_s / 2, 1e-9);
+    EXPECT_NEAR(v.training->compute_s, t.compute_s, 1e-9);
+    EXPECT_GT(v.training->memory_per_device_bytes, z.training->memory_per_device_bytes);
+    EXPECT_EQ(v.parallelism, "tp 2 x pp 2 x dp 4, ZeRO-1, 2 virtual stages");
 }
 
 TEST(Scale, PlansThatDoNotDivideTheModelNameTheKey) {

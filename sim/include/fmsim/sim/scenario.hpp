@@ -27,6 +27,7 @@ struct ParallelismSpec {
     bool sp = false;
     std::int64_t zero = 0;          // ZeRO stage 0-3 (3 = FSDP): what dp shards
     std::int64_t microbatch_size = 1;  // sequences per micro-batch (training)
+    std::int64_t virtual_stages = 1;   // model chunks per pipeline device (interleaved 1F1B)
 };
 
 // A training run (`phase: train`): how many tokens, in what batches.
