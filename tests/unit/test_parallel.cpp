@@ -54,9 +54,10 @@ TEST(Parallel, MegatronTensorParallelPrefill) {
     EXPECT_NEAR(c.matmul_flops / c1.matmul_flops, 0.25, 1e-9);
     // Each all-reduce carries the block's whole output: 2 x 512 tokens x 4096 x 2 bytes.
     const OpGraph& g = *tp4.stages[0].graph;
-    for (OpId i = 0; i < g.op_count(); ++i)
-        if (g.op(i).name == "layers.0.o_proj.tp_reduce")
-            EXPECT_EQ(std::get<CollectiveDims>(g.op(i).dims).bytes, 2 * 512 * 4096 * 2);
+    for (OpId i = 0; i < g.op_count(); ++i) {
+        if (g.op(i).name != "layers.0.o_proj.tp_reduce") continue;
+        EXPECT_EQ(std::get<CollectiveDims>(g.op(i).dims).bytes, 2 * 512 * 4096 * 2);
+    }
     // Weights: everything but the norms is split (embedding by vocabulary).
     const auto s1 = summarize(whole), s4 = summarize(tp4);
     EXPECT_NEAR(static_cast<double>(s4.weight_bytes) / static_cast<double>(s1.weight_bytes), 0.25, 0.001);
@@ -142,7 +143,7 @@ TEST(Parallel, PlansThatDoNotDivideAreRefused) {
     EXPECT_THROW(check_parallel_plan(w, ParallelPlan{1, 33}), fmsim::ScenarioError);    // 32 layers
     EXPECT_THROW(check_parallel_plan(w, ParallelPlan{1, 1, 2, 2}), fmsim::ScenarioError);  // no experts
     EXPECT_NO_THROW(check_parallel_plan(w, ParallelPlan{8, 4}));
-    const auto vit = load_model("stable-diffusion-2.1")->build(RunSpec{RunPhase::sample, 1});
+    const auto vit = load_model("stable-diffusion-2.1")->build(run(RunPhase::sample, 1, 0));
     EXPECT_THROW(check_parallel_plan(vit, ParallelPlan{1, 2}), fmsim::ScenarioError);  // not a decoder LM
 }
 
