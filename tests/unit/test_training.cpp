@@ -107,6 +107,9 @@ TEST(Training, DropoutFollowsTheConfigAndOnlyTrains) {
     prefill.input_len = 128;
     EXPECT_EQ(count(load_model("gpt2")->build(prefill)), 0) << "dropout is off at inference";
     EXPECT_EQ(count(load_model("llama2-7b")->build(train(1, 128, Recompute::none))), 0) << "LLaMA trains without dropout";
+    // BERT (hidden_dropout_prob and attention_probs_dropout_prob 0.1): the embeddings and, per
+    // block, the attention probabilities and two outputs; each forward op has its backward.
+    EXPECT_EQ(count(load_model("bert-base")->build(train(2, 128, Recompute::none, AttentionImpl::unfused))), 2 * (1 + 12 * 3));
 }
 
 TEST(Training, TiedEmbeddingGetsOneGradient) {

@@ -18,6 +18,7 @@ struct BertConfig {
     std::int64_t intermediate_size = 0, max_position_embeddings = 0, type_vocab_size = 0;
     std::string hidden_act, position_embedding_type;
     bool tie_word_embeddings = true;
+    double hidden_dropout_prob = 0, attention_probs_dropout_prob = 0;
 };
 
 const Schema<BertConfig>& bert_schema() {
@@ -43,8 +44,12 @@ const Schema<BertConfig>& bert_schema() {
             .choice("position_embedding_type", &BertConfig::position_embedding_type, {"absolute"}, "absolute",
                     "Learned absolute positions (the relative_key variants are not modelled).")
             .boolean("tie_word_embeddings", &BertConfig::tie_word_embeddings, true,
-                     "The MLM decoder reuses the word-embedding table (it keeps its own bias).");
-        for (const char* k : {"hidden_dropout_prob", "attention_probs_dropout_prob", "layer_norm_eps",
+                     "The MLM decoder reuses the word-embedding table (it keeps its own bias).")
+            .number("hidden_dropout_prob", &BertConfig::hidden_dropout_prob, 0.1, "probability",
+                    "Dropout on the embeddings and on each attention and FFN output, in training (Hugging Face's default).")
+            .number("attention_probs_dropout_prob", &BertConfig::attention_probs_dropout_prob, 0.1, "probability",
+                    "Dropout on the attention probabilities in training (an op of its own with unfused attention).");
+        for (const char* k : {"layer_norm_eps",
                               "classifier_dropout", "directionality", "pooler_fc_size", "pooler_num_attention_heads",
                               "pooler_num_fc_layers", "pooler_size_per_head", "pooler_type"})
             s.ignored(k, "dropout, numerics or unused conversion fields; no effect on cost");
@@ -137,7 +142,8 @@ private:
             const Val segments = b.embedding(types, a_.type_vocab, d, "token_type_embeddings", ModuleGroup::embedding);
             h = b.add(words, segments, "token_type_add", ModuleGroup::embedding);
             h = add_learned_positions(b, h, a_.max_positions, "position_embeddings");
-            h = b.norm(h, Norm::layer, true, "LayerNorm");
+            h = b.dropout(b.norm(h, Norm::layer, true, "LayerNorm"), a_.block.hidden_dropout, "dropout",
+                          ModuleGroup::embedding);
         }
         h = emit_blocks(b, a_.block, h, a_.layers, "encoder.layer");
         Val pooled;
@@ -193,6 +199,8 @@ std::unique_ptr<Model> parse_bert(const json& j, const ConfigContext& ctx) {
     a.block.mlp_bias = true;
     a.block.act = parse_act(c.hidden_act);
     a.block.causal = false;
+    a.block.hidden_dropout = dropout_probability(ctx, "hidden_dropout_prob", c.hidden_dropout_prob);
+    a.block.attention_dropout = dropout_probability(ctx, "attention_probs_dropout_prob", c.attention_probs_dropout_prob);
     a.layers = c.num_hidden_layers;
     a.vocab = c.vocab_size;
     a.max_positions = c.max_position_embeddings;

@@ -57,7 +57,7 @@ Schema<ClipTowerConfig> tower_schema(bool vision) {
                      "Rows of the learned position table: the longest text (CLIP pads texts to 77).");
     }
     for (const char* k : {"layer_norm_eps", "attention_dropout", "dropout", "initializer_factor", "tie_word_embeddings"})
-        s.ignored(k, "numerics, dropout or initialisation; no effect on cost");
+        s.ignored(k, "numerics, dropout or initialisation; no effect on cost (this family's training graph does not replay dropout)");
     add_pretrained_config_keys(s);
     return add_hf_metadata(s);
 }

@@ -155,12 +155,6 @@ const Schema<LlamaConfig>& llama_schema(const std::string& type) {
 }
 
 
-// A dropout probability must leave something: p in [0, 1).
-double dropout_probability(const ConfigContext& ctx, const std::string& key, double p) {
-    if (p >= 1) ctx.at(key).fail("expected a dropout probability below 1, got " + json(p).dump());
-    return p;
-}
-
 }  // namespace
 
 DecoderArch parse_decoder_arch(const json& j, const ConfigContext& ctx) {

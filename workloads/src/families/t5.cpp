@@ -62,7 +62,7 @@ const Schema<T5Config>& t5_schema() {
                               "Input length the checkpoint was pre-trained with (positions are relative, so it is no "
                               "limit); the default input_len.");
         for (const char* k : {"dropout_rate", "layer_norm_epsilon", "initializer_factor", "classifier_dropout"})
-            s.ignored(k, "numerics, dropout or initialisation; no effect on cost");
+            s.ignored(k, "numerics, dropout or initialisation; no effect on cost (this family's training graph does not replay dropout)");
         for (const char* k : {"output_past", "task_specific_params", "gradient_checkpointing", "tokenizer_class",
                               "max_length", "early_stopping", "num_beams", "length_penalty", "no_repeat_ngram_size",
                               "prefix"})

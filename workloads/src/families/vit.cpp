@@ -41,7 +41,7 @@ const Schema<VitConfig>& vit_schema() {
         add_label_fields(s, &VitConfig::num_labels, &VitConfig::id2label_size, "no classifier (the ViTModel backbone)");
         for (const char* k : {"hidden_dropout_prob", "attention_probs_dropout_prob", "layer_norm_eps",
                               "encoder_stride", "pooler_output_size", "pooler_act", "tie_word_embeddings"})
-            s.ignored(k, "dropout, numerics, or heads this model does not build (masked-image decoder, pooler)");
+            s.ignored(k, "dropout, numerics, or heads this model does not build (masked-image decoder, pooler); dropout is not replayed in this family's training graph");
         add_pretrained_config_keys(s, /*with_labels=*/false);
         return add_hf_metadata(s);
     }();

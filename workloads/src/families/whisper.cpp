@@ -56,7 +56,7 @@ const Schema<WhisperConfig>& whisper_schema() {
                      "LM head (proj_out) shares the decoder's token embedding table.");
         for (const char* k : {"dropout", "attention_dropout", "activation_dropout", "encoder_layerdrop",
                               "decoder_layerdrop", "init_std", "scale_embedding"})
-            s.ignored(k, "numerics, dropout or initialisation; no effect on cost");
+            s.ignored(k, "numerics, dropout or initialisation; no effect on cost (this family's training graph does not replay dropout)");
         for (const char* k : {"apply_spec_augment", "mask_time_prob", "mask_time_length", "mask_time_min_masks",
                               "mask_feature_prob", "mask_feature_length", "mask_feature_min_masks"})
             s.ignored(k, "SpecAugment training augmentation of the features; no effect on cost");

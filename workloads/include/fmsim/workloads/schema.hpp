@@ -268,6 +268,12 @@ inline void require_multiple(const ConfigContext& ctx, const std::string& key, s
                          std::to_string(value));
 }
 
+// A dropout probability read at `key`: it must leave something, p in [0, 1).
+inline double dropout_probability(const ConfigContext& ctx, const std::string& key, double p) {
+    if (p >= 1) ctx.at(key).fail("expected a dropout probability below 1, got " + json(p).dump());
+    return p;
+}
+
 // "architectures" for a family whose head depends on the Hugging Face class: the first entry, one
 // of `allowed`; absent or null leaves `member` empty. Pair with add_hf_metadata(s, false).
 template <class Spec>
