@@ -109,7 +109,9 @@ ReplayResult replay_workload(const GraphResult& g, const hwmodels::HardwareSpec&
                                                 k.plan.dram_bytes_per_tile * static_cast<double>(k.plan.tiles),
                                                 o.energy.total_j(), k.bound, k.plan.engine == hwmodels::EngineKind::matrix
                                                                                 ? "matrix" : "vector",
-                                                k.plan.mapping, static_cast<double>(st.repeat)});
+                                                k.plan.mapping, static_cast<double>(st.repeat),
+                                                static_cast<double>(k.plan.tiles) *
+                                                    (k.plan.matrix_flops_per_tile + k.plan.vector_flops_per_tile)});
             }
         }
         if (st.name == "prefill") r.ttft_s = tl.total_s;

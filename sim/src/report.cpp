@@ -237,13 +237,14 @@ std::string csv_field(const std::string& s) {
 std::string ops_csv(const RunReport& r) {
     if (!r.replay) throw UserError("a per-op CSV needs a device: set \"hardware\" in the scenario");
     std::ostringstream os;
-    os << "stage,name,kind,group,layer,start_s,duration_s,flops,bytes,dram_bytes,energy_j,bound,engine,mapping,repeat\n";
+    os << "stage,name,kind,group,layer,start_s,duration_s,flops,bytes,dram_bytes,energy_j,bound,engine,mapping,repeat,"
+          "kernel_flops\n";
     char buf[512];
     for (const auto& o : r.replay->op_records) {
         std::snprintf(buf, sizeof buf, "%d,%.9g,%.9g,%.9g,%.9g,%.9g,%.9g,", o.layer, o.start_s, o.duration_s, o.flops,
                       o.bytes, o.dram_bytes, o.energy_j);
         os << csv_field(o.stage) << ',' << csv_field(o.name) << ',' << o.kind << ',' << o.group << ',' << buf << o.bound
-           << ',' << o.engine << ',' << csv_field(o.mapping) << ',' << o.repeat << '\n';
+           << ',' << o.engine << ',' << csv_field(o.mapping) << ',' << o.repeat << ',' << o.kernel_flops << '\n';
     }
     return os.str();
 }

@@ -248,3 +248,29 @@ TEST(DeviceSc, KernelBandwidthFractionSlowsStreamingOnly) {
     EXPECT_NEAR(simulate_kernel(plan_op(big, hw, rocm), hw).time_s / simulate_kernel(plan_op(big, hw, eager), hw).time_s,
                 1.0, 0.01);
 }
+
+TEST(DeviceSc, KernelFlopsStayUnderTheRoof) {
+    // Op records carry what each kernel computed: a causal prefill's attention counts the whole
+    // score rectangle in `flops` (the MFU convention) but its kernel skips half of it, so only
+    // kernel_flops / duration is bounded by the device's peak.
+    fmsim::workloads::RunSpec r;
+    r.phase = fmsim::workloads::RunPhase::prefill;
+    r.batch = 2;
+    r.input_len = 2048;
+    const auto w = fmsim::workloads::load_model("llama2-7b")->build(r);
+    const auto hw = load_hardware("a100-sxm-80gb");
+    fmsim::sim::ReplayOptions options;
+    options.op_records = true;
+    const auto replay = fmsim::sim::replay_workload({w, fmsim::workloads::summarize(w)}, hw,
+                                                    load_runtime(fmsim::hwmodels::kDefaultRuntime), options);
+    const double peak = hw.peak_matrix_flops(DType::bf16);
+    int attention = 0;
+    for (const auto& o : replay.op_records) {
+        if (o.duration_s <= 0) continue;
+        EXPECT_LE(o.kernel_flops / o.duration_s, peak * (1 + 1e-9)) << o.name;
+        if (o.kind != "attention") continue;
+        ++attention;
+        EXPECT_NEAR(o.kernel_flops / o.flops, 0.5, 0.02) << o.name;  // causal: half the scores
+    }
+    EXPECT_EQ(attention, 32);
+}

@@ -54,6 +54,9 @@ struct OpRecord {
     std::string engine;      // matrix or vector
     std::string mapping;     // the tile program, e.g. "gemm 128x256 split-k 1"
     double repeat = 1;       // times its stage runs (diffusion steps)
+    // What the mapped kernel computes: tile padding included, the key blocks a causal attention
+    // kernel skips left out (`flops` counts the whole rectangle, as MFU does). Rooflines plot this.
+    double kernel_flops = 0;
 };
 
 struct ReplayOptions {

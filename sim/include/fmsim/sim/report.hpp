@@ -50,7 +50,7 @@ std::string report_text(const RunReport& r);
 // memory.*, energy.*, cost.*, breakdown, top_ops, scenario (as resolved). Inapplicable keys are null.
 std::string report_json(const RunReport& r);
 // One row per op: stage, name, kind, group, layer, start_s, duration_s, flops, bytes, dram_bytes,
-// energy_j, bound, engine, mapping. Needs a run with op records.
+// energy_j, bound, engine, mapping, repeat, kernel_flops. Needs a run with op records.
 std::string ops_csv(const RunReport& r);
 // Chrome/Perfetto trace-event JSON: one track per engine and one per memory channel.
 std::string trace_json(const RunReport& r);
