@@ -5,7 +5,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 packages=(g++ cmake make pkg-config libsystemc-dev libboost-graph-dev nlohmann-json3-dev libcli11-dev
-          libsqlite3-dev libgtest-dev qt6-base-dev qt6-charts-dev)
+          libsqlite3-dev libgtest-dev qt6-base-dev qt6-charts-dev qt6-svg-dev)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

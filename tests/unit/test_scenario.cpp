@@ -5,6 +5,7 @@
 #include <fstream>
 
 #include "fmsim/sim/scenario.hpp"
+#include "fmsim/sim/session.hpp"
 #include "fmsim/workloads/errors.hpp"
 
 using fmsim::sim::load_scenario;
@@ -71,5 +72,33 @@ TEST(Scenario, SetErrorsNameTheKey) {
     } catch (const fmsim::ConfigError& e) {
         EXPECT_NE(std::string(e.what()).find(path + ": /batch: expected an integer >= 1, got 0"), std::string::npos)
             << e.what();
+    }
+}
+
+TEST(Session, RebaseKeepsPresetNamesAndAnchorsPaths) {
+    // A scenario written to another folder (the GUI's worker copy, Save As) loads the same files.
+    const std::string text = R"({"name": "t", "model": "../models/m.json", "hardware": "h100-sxm",
+                                 "runtime": "rt/eager.json", "system": {"intra_node": "nvlink4", "inter_node": "links/ib.json"}})";
+    const auto j = nlohmann::json::parse(fmsim::sim::rebase_scenario_refs(text, "/data/scenarios"));
+    EXPECT_EQ(j["model"], "/data/models/m.json");
+    EXPECT_EQ(j["hardware"], "h100-sxm");
+    EXPECT_EQ(j["runtime"], "/data/scenarios/rt/eager.json");
+    EXPECT_EQ(j["system"]["intra_node"], "nvlink4");
+    EXPECT_EQ(j["system"]["inter_node"], "/data/scenarios/links/ib.json");
+    EXPECT_THROW(fmsim::sim::rebase_scenario_refs("[1]", "/x"), fmsim::UserError);
+}
+
+TEST(Session, HardwareFromEditedTextIsValidatedAsAPreset) {
+    std::ifstream in(fmsim::sim::hardware_preset_file("a100-sxm-80gb"));
+    auto j = nlohmann::json::parse(in);
+    j["clock"]["sustained_mhz"] = 1000;
+    const auto hw = fmsim::sim::hardware_from_json_text(j.dump(), "/tmp/edited.json");
+    EXPECT_DOUBLE_EQ(hw.peak_matrix_flops(fmsim::workloads::DType::bf16), 108 * 2048 * 1000e6);
+    j["clock"]["sustained_mhz"] = "fast";
+    try {
+        fmsim::sim::hardware_from_json_text(j.dump(), "/tmp/edited.json");
+        FAIL() << "a string clock was accepted";
+    } catch (const fmsim::ConfigError& e) {
+        EXPECT_NE(std::string(e.what()).find("/tmp/edited.json: /clock/sustained_mhz"), std::string::npos) << e.what();
     }
 }

@@ -1,0 +1,238 @@
+#include "sweep_charts.hpp"
+
+#include <QBarCategoryAxis>
+#include <QChart>
+#include <QChartView>
+#include <QLegend>
+#include <QLegendMarker>
+#include <QLineSeries>
+#include <QLogValueAxis>
+#include <QScatterSeries>
+#include <QToolTip>
+#include <QCursor>
+#include <QValueAxis>
+#include <QVBoxLayout>
+#include <algorithm>
+#include <cmath>
+
+#include "chart_style.hpp"
+
+namespace fmsim::gui {
+
+namespace {
+constexpr double kMarkerPx = 10, kFrontMarkerPx = 13;
+constexpr double kLogSpanRatio = 10;  // values spanning this factor or more may get a log axis
+constexpr double kPadding = 0.08;     // axes extend this share of the data range on each side
+
+void replaceChart(QChartView* view, QChart* chart) {
+    QChart* old = view->chart();
+    view->setChart(chart);
+    delete old;
+}
+
+// A value axis over [lo, hi] with some room, or a log axis when the range spans a decade.
+QAbstractAxis* valueAxis(double lo, double hi, const QString& title, bool allowLog) {
+    const double logLo = lo / (1 + kPadding * 4), logHi = hi * (1 + kPadding * 4);
+    // A log axis labels powers of ten only: it needs two of them in range to be readable.
+    if (allowLog && lo > 0 && hi / lo >= kLogSpanRatio && std::floor(std::log10(logHi)) - std::ceil(std::log10(logLo)) >= 1) {
+        auto* a = new QLogValueAxis;
+        a->setBase(10);
+        a->setLabelFormat("%g");
+        a->setMinorTickCount(-1);
+        a->setRange(logLo, logHi);
+        styleAxis(a, title + " (log)");
+        return a;
+    }
+    auto* a = new QValueAxis;
+    const double pad = hi > lo ? (hi - lo) * kPadding : std::max(std::fabs(hi) * kPadding, 1e-12);
+    // Non-negative data keep a non-negative axis.
+    a->setRange(lo >= 0 ? std::max(0.0, lo - pad) : lo - pad, hi + pad);
+    a->applyNiceNumbers();
+    a->setLabelFormat("%g");
+    styleAxis(a, title);
+    return a;
+}
+
+// The point nearest to `p` in data units normalised by the axes' spans.
+int nearest(const QVector<ChartPoint>& points, const QPointF& p) {
+    int best = -1;
+    double bestD = INFINITY;
+    for (const ChartPoint& c : points) {
+        const double d = std::hypot((c.x - p.x()) / std::max(std::fabs(p.x()), 1e-30),
+                                    (c.y - p.y()) / std::max(std::fabs(p.y()), 1e-30));
+        if (d < bestD) {
+            bestD = d;
+            best = c.index;
+        }
+    }
+    return best;
+}
+// The hovered point's axis values, as a tooltip.
+void showLabel(const QVector<ChartPoint>& points, const QPointF& p, bool on) {
+    if (!on) {
+        QToolTip::hideText();
+        return;
+    }
+    for (const ChartPoint& c : points)
+        if (c.index == nearest(points, p)) QToolTip::showText(QCursor::pos(), c.label + "\nclick to open this design");
+}
+}  // namespace
+
+const QVector<MetricInfo>& sweepMetrics() {
+    static const QVector<MetricInfo> metrics{
+        {"latency_s", "latency (s)", 1, false},
+        {"ttft_s", "time to first token (ms)", 1e-3, false},
+        {"tpot_s", "time per output token (ms)", 1e-3, false},
+        {"throughput_tokens_per_s", "throughput (tokens/s)", 1, true},
+        {"throughput_samples_per_s", "throughput (samples/s)", 1, true},
+        {"memory.peak_bytes_per_device", "memory peak per device (GB)", 1e9, false},
+        {"energy.total_j", "energy (J)", 1, false},
+        {"energy.per_token_j", "energy per token (J)", 1, false},
+        {"cost.usd", "cost ($)", 1, false},
+        {"cost.co2_kg", "CO2 (g)", 1e-3, false},
+        {"training.mfu", "MFU (fraction)", 1, true},
+    };
+    return metrics;
+}
+
+const MetricInfo* findMetric(const QString& path) {
+    for (const MetricInfo& m : sweepMetrics())
+        if (m.path == path) return &m;
+    return nullptr;
+}
+
+SweepLineChart::SweepLineChart(QWidget* parent) : QWidget(parent) {
+    m_view = makeChartView(new QChart);
+    auto* layout = new QVBoxLayout(this);
+    layout->setContentsMargins(0, 0, 0, 0);
+    layout->addWidget(m_view);
+}
+
+QWidget* SweepLineChart::chartWidget() const { return m_view; }
+
+void SweepLineChart::setData(const QString& title, const QString& axisPath, const QStringList& axisValues,
+                             const QVector<ChartPoint>& points, const MetricInfo& metric) {
+    m_points = points;
+    auto* chart = new QChart;
+    chart->setTitle(title);
+    bool numeric = true;
+    for (const QString& v : axisValues) {
+        bool ok = false;
+        v.toDouble(&ok);
+        numeric = numeric && ok;
+    }
+    auto* line = new QLineSeries;
+    line->setName(metric.label);
+    line->setColor(paletteColor(0));
+    auto* fits = new QScatterSeries;
+    fits->setName("point (click to open)");
+    fits->setColor(paletteColor(0));
+    fits->setMarkerSize(kMarkerPx);
+    auto* over = new QScatterSeries;
+    over->setName("does not fit in memory");
+    over->setColor(QColor("#d62728"));
+    over->setMarkerSize(kMarkerPx);
+    QVector<ChartPoint> sorted = points;
+    std::sort(sorted.begin(), sorted.end(), [](const ChartPoint& a, const ChartPoint& b) { return a.x < b.x; });
+    Span ys;
+    for (ChartPoint& p : sorted) {
+        p.y /= metric.scale;
+        line->append(p.x, p.y);
+        (p.fits ? fits : over)->append(p.x, p.y);
+        ys.add(p.y);
+    }
+    for (ChartPoint& p : m_points) p.y /= metric.scale;
+    for (QXYSeries* s : std::initializer_list<QXYSeries*>{line, fits, over}) chart->addSeries(s);
+    QAbstractAxis* x;
+    if (numeric && !axisValues.isEmpty()) {
+        Span xs;
+        for (const QString& v : axisValues) xs.add(v.toDouble());
+        x = valueAxis(xs.lo, xs.hi, axisPath, true);
+    } else {
+        auto* cat = new QBarCategoryAxis;
+        cat->append(axisValues);
+        styleAxis(cat, axisPath);
+        x = cat;
+    }
+    QAbstractAxis* y = valueAxis(ys.valid() ? ys.lo : 0, ys.valid() ? ys.hi : 1, metric.label, false);
+    chart->addAxis(x, Qt::AlignBottom);
+    chart->addAxis(y, Qt::AlignLeft);
+    for (QAbstractSeries* s : chart->series()) {
+        s->attachAxis(x);
+        s->attachAxis(y);
+    }
+    if (over->count() == 0) chart->legend()->markers(over).front()->setVisible(false);
+    chart->legend()->setAlignment(Qt::AlignBottom);
+    for (QScatterSeries* s : {fits, over}) {
+        connect(s, &QScatterSeries::clicked, this, [this](const QPointF& p) { emit pointClicked(nearest(m_points, p)); });
+        connect(s, &QScatterSeries::hovered, this, [this](const QPointF& p, bool on) { showLabel(m_points, p, on); });
+    }
+    replaceChart(m_view, chart);
+}
+
+ParetoChart::ParetoChart(QWidget* parent) : QWidget(parent) {
+    m_view = makeChartView(new QChart);
+    auto* layout = new QVBoxLayout(this);
+    layout->setContentsMargins(0, 0, 0, 0);
+    layout->addWidget(m_view);
+}
+
+QWidget* ParetoChart::chartWidget() const { return m_view; }
+
+void ParetoChart::setData(const QString& title, const QVector<ChartPoint>& points, const MetricInfo& mx,
+                          const MetricInfo& my) {
+    m_points = points;
+    for (ChartPoint& p : m_points) {
+        p.x /= mx.scale;
+        p.y /= my.scale;
+    }
+    auto* chart = new QChart;
+    chart->setTitle(title);
+    auto* others = new QScatterSeries;
+    others->setName("dominated");
+    others->setColor(paletteColor(0));
+    others->setMarkerSize(kMarkerPx);
+    auto* front = new QScatterSeries;
+    front->setName("Pareto front");
+    front->setColor(paletteColor(1));
+    front->setMarkerSize(kFrontMarkerPx);
+    auto* over = new QScatterSeries;
+    over->setName("does not fit in memory");
+    over->setColor(QColor("#bbbbbb"));
+    over->setMarkerShape(QScatterSeries::MarkerShapeRectangle);
+    over->setMarkerSize(kMarkerPx);
+    auto* frontLine = new QLineSeries;
+    frontLine->setName("front");
+    frontLine->setPen(QPen(paletteColor(1), 1.5, Qt::DashLine));
+    QVector<ChartPoint> onFront;
+    Span xs, ys;
+    for (const ChartPoint& p : m_points) {
+        (p.onFront ? front : p.fits ? others : over)->append(p.x, p.y);
+        if (p.onFront) onFront << p;
+        xs.add(p.x);
+        ys.add(p.y);
+    }
+    std::sort(onFront.begin(), onFront.end(), [](const ChartPoint& a, const ChartPoint& b) { return a.x < b.x; });
+    for (const ChartPoint& p : onFront) frontLine->append(p.x, p.y);
+    for (QXYSeries* s : std::initializer_list<QXYSeries*>{frontLine, others, over, front}) chart->addSeries(s);
+    QAbstractAxis* x = valueAxis(xs.valid() ? xs.lo : 0, xs.valid() ? xs.hi : 1,
+                                 mx.label + (mx.maximize ? ", higher is better" : ", lower is better"), true);
+    QAbstractAxis* y = valueAxis(ys.valid() ? ys.lo : 0, ys.valid() ? ys.hi : 1,
+                                 my.label + (my.maximize ? ", higher is better" : ", lower is better"), true);
+    chart->addAxis(x, Qt::AlignBottom);
+    chart->addAxis(y, Qt::AlignLeft);
+    for (QAbstractSeries* s : chart->series()) {
+        s->attachAxis(x);
+        s->attachAxis(y);
+    }
+    if (over->count() == 0) chart->legend()->markers(over).front()->setVisible(false);
+    chart->legend()->markers(frontLine).front()->setVisible(false);
+    chart->legend()->setAlignment(Qt::AlignBottom);
+    for (QScatterSeries* s : {others, front, over}) {
+        connect(s, &QScatterSeries::clicked, this, [this](const QPointF& p) { emit pointClicked(nearest(m_points, p)); });
+        connect(s, &QScatterSeries::hovered, this, [this](const QPointF& p, bool on) { showLabel(m_points, p, on); });
+    }
+    replaceChart(m_view, chart);
+}
+
+}  // namespace fmsim::gui
