@@ -130,9 +130,16 @@ ExploreView::ExploreView(QWidget* parent) : QWidget(parent) {
     }
     m_paretoX->setCurrentIndex(m_paretoX->findData("latency_s"));
     m_paretoY->setCurrentIndex(m_paretoY->findData("throughput_tokens_per_s"));
+    // An optional third objective (energy, $, CO2): the front is then over three metrics, shown
+    // on the x/y plane with the third in each point's label.
+    m_paretoZ = new QComboBox(this);
+    m_paretoZ->addItem("(none)", QString());
+    for (const MetricInfo& m : sweepMetrics()) m_paretoZ->addItem(m.label, m.path);
+    connect(m_paretoZ, &QComboBox::currentIndexChanged, this, &ExploreView::redraw);
     mf->addRow("chart", m_metric);
     mf->addRow("Pareto x", m_paretoX);
     mf->addRow("Pareto y", m_paretoY);
+    mf->addRow("Pareto 3rd", m_paretoZ);
 
     m_jobs = new QSpinBox(this);
     m_jobs->setRange(1, std::max(1, QThread::idealThreadCount()));
@@ -231,10 +238,12 @@ void ExploreView::setAxes(const QString& path1, const QString& values1, const QS
     }
 }
 
-void ExploreView::setMetrics(const QString& lineMetric, const QString& paretoX, const QString& paretoY) {
+void ExploreView::setMetrics(const QString& lineMetric, const QString& paretoX, const QString& paretoY,
+                             const QString& paretoThird) {
     m_metric->setCurrentIndex(std::max(0, m_metric->findData(lineMetric)));
     m_paretoX->setCurrentIndex(std::max(0, m_paretoX->findData(paretoX)));
     m_paretoY->setCurrentIndex(std::max(0, m_paretoY->findData(paretoY)));
+    m_paretoZ->setCurrentIndex(std::max(0, m_paretoZ->findData(paretoThird)));
 }
 
 QString ExploreView::loadSweepFile(const QString& path, QString* error) {
@@ -415,36 +424,43 @@ void ExploreView::redraw() {
                         yl, cells, metric->label, [](double v) { return formatSignificant(v); });
         m_sweepStack->setCurrentWidget(m_heat);
     }
-    // Pareto: the facade's front over the points that ran, fit and have both metrics.
+    // Pareto: the facade's front over the points that ran, fit and have the chosen metrics.
     const MetricInfo* mx = findMetric(m_paretoX->currentData().toString());
     const MetricInfo* my = findMetric(m_paretoY->currentData().toString());
+    const QString zPath = m_paretoZ->currentData().toString();
+    const MetricInfo* mz = zPath.isEmpty() ? nullptr : findMetric(zPath);
     std::vector<sim::StoredPoint> stored;
     QVector<ChartPoint> pts;
     for (int i = 0; i < results.size(); ++i) {
         const SweepPointResult& r = results.at(i);
         const double x = r.result.metric(mx->path), y = r.result.metric(my->path);
-        if (!r.ok || std::isnan(x) || std::isnan(y)) continue;
+        const double z = mz ? r.result.metric(mz->path) : 0;
+        if (!r.ok || std::isnan(x) || std::isnan(y) || std::isnan(z)) continue;
         sim::StoredPoint s;
         s.point_index = i;  // the result's position, to find it in the front
         s.status = "ok";
         s.report = r.result.reportJson.toStdString();
         s.metrics = sim::metrics_from_report(s.report);
         stored.push_back(s);
-        pts.push_back({i, r.point.label, x, y, valueAt(r.result.report, "memory.fits").toBool(true), false});
+        const QString label = mz ? r.point.label + ", " + mz->label + " " + formatSignificant(z / mz->scale) : r.point.label;
+        pts.push_back({i, label, x, y, valueAt(r.result.report, "memory.fits").toBool(true), false});
     }
     QString title = QString("Pareto front: %1 points").arg(pts.size());
     try {
-        const std::vector<sim::ParetoObjective> objectives{{mx->path.toStdString(), mx->maximize},
-                                                           {my->path.toStdString(), my->maximize}};
+        std::vector<sim::ParetoObjective> objectives{{mx->path.toStdString(), mx->maximize},
+                                                     {my->path.toStdString(), my->maximize}};
+        if (mz) objectives.push_back({mz->path.toStdString(), mz->maximize});
         std::set<std::int64_t> front;
         if (!stored.empty())
             for (const auto& p : sim::pareto_points(stored, objectives).points) front.insert(p.point_index);
         for (ChartPoint& p : pts) p.onFront = front.count(p.index) > 0;
-        title += QString(", %1 on the front (click a point to open it)").arg(front.size());
+        title += QString(", %1 on the front%2 (click a point to open it)")
+                     .arg(front.size())
+                     .arg(mz ? " of " + mx->label + ", " + my->label + " and " + mz->label : QString());
     } catch (const UserError& e) {
         title += QString(" (%1)").arg(QString::fromStdString(e.what()));
     }
-    m_pareto->setData(title, pts, *mx, *my);
+    m_pareto->setData(title, pts, *mx, *my, /*frontLine=*/mz == nullptr);
 }
 
 void ExploreView::open(int resultIndex) {

@@ -40,7 +40,9 @@ public:
     // Axis texts: a path and its values ("1, 8, 64", or "start:stop:steps" with ":log" for a
     // geometric range). An empty second path sweeps one parameter.
     void setAxes(const QString& path1, const QString& values1, const QString& path2 = {}, const QString& values2 = {});
-    void setMetrics(const QString& lineMetric, const QString& paretoX, const QString& paretoY);
+    // paretoThird: an optional third objective ("" for none).
+    void setMetrics(const QString& lineMetric, const QString& paretoX, const QString& paretoY,
+                    const QString& paretoThird = QString());
     // Reads a sweep file (sim::load_sweep): its axes fill the controls; returns its base scenario's
     // path, "" with `error` set when it cannot be read.
     QString loadSweepFile(const QString& path, QString* error);
@@ -73,6 +75,7 @@ private:
     QComboBox* m_metric;
     QComboBox* m_paretoX;
     QComboBox* m_paretoY;
+    QComboBox* m_paretoZ;
     QSpinBox* m_jobs;
     QPushButton* m_run;
     QPushButton* m_cancel;

@@ -180,7 +180,7 @@ ParetoChart::ParetoChart(QWidget* parent) : QWidget(parent) {
 QWidget* ParetoChart::chartWidget() const { return m_view; }
 
 void ParetoChart::setData(const QString& title, const QVector<ChartPoint>& points, const MetricInfo& mx,
-                          const MetricInfo& my) {
+                          const MetricInfo& my, bool drawFrontLine) {
     m_points = points;
     for (ChartPoint& p : m_points) {
         p.x /= mx.scale;
@@ -213,7 +213,8 @@ void ParetoChart::setData(const QString& title, const QVector<ChartPoint>& point
         ys.add(p.y);
     }
     std::sort(onFront.begin(), onFront.end(), [](const ChartPoint& a, const ChartPoint& b) { return a.x < b.x; });
-    for (const ChartPoint& p : onFront) frontLine->append(p.x, p.y);
+    if (drawFrontLine)
+        for (const ChartPoint& p : onFront) frontLine->append(p.x, p.y);
     for (QXYSeries* s : std::initializer_list<QXYSeries*>{frontLine, others, over, front}) chart->addSeries(s);
     QAbstractAxis* x = valueAxis(xs.valid() ? xs.lo : 0, xs.valid() ? xs.hi : 1,
                                  mx.label + (mx.maximize ? ", higher is better" : ", lower is better"), true);

@@ -51,8 +51,11 @@ class ParetoChart : public QWidget {
     Q_OBJECT
 public:
     explicit ParetoChart(QWidget* parent = nullptr);
-    void setData(const QString& title, const QVector<ChartPoint>& points, const MetricInfo& x, const MetricInfo& y);
+    // frontLine: join the front's points (a 2-objective front is a staircase; a 3-objective one is not).
+    void setData(const QString& title, const QVector<ChartPoint>& points, const MetricInfo& x, const MetricInfo& y,
+                 bool frontLine = true);
     QWidget* chartWidget() const;
+    const QVector<ChartPoint>& points() const { return m_points; }
 
 signals:
     void pointClicked(int index);

@@ -27,6 +27,7 @@
 #include "run_controller.hpp"
 #include "scenario_editor.hpp"
 #include "schema_form.hpp"
+#include "sweep_charts.hpp"
 
 using namespace fmsim::gui;
 
@@ -212,6 +213,20 @@ void GuiTest::error_then_open_design() {
     QTRY_VERIFY_WITH_TIMEOUT(done.count() == 1, kTimeoutMs);
     auto* table = explore->findChild<QTableWidget*>();
     QVERIFY(table && table->rowCount() == 2);
+    // A third Pareto objective: a point on the latency/throughput front stays on the front with
+    // energy added (the 3-objective front contains the 2-objective one), and labels carry it.
+    auto* pareto = explore->findChild<ParetoChart*>();
+    QVERIFY(pareto);
+    auto onFront = [&] {
+        int n = 0;
+        for (const ChartPoint& p : pareto->points()) n += p.onFront;
+        return n;
+    };
+    explore->setMetrics("latency_s", "latency_s", "throughput_tokens_per_s");
+    const int front2 = onFront();
+    explore->setMetrics("latency_s", "latency_s", "throughput_tokens_per_s", "energy.total_j");
+    QVERIFY(front2 >= 1 && onFront() >= front2);
+    QVERIFY(pareto->points().front().label.contains("energy (J)"));
     QSignalSpy finished(&w, &MainWindow::runFinished);
     const int row = table->item(0, 1)->text() == "32" ? 0 : 1;
     emit table->cellDoubleClicked(row, 0);
