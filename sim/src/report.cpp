@@ -56,9 +56,9 @@ RunReport run_scenario(const Scenario& sc, const ReplayOptions& options) {
     if (!sc.hardware) return r;
     r.replay = replay_workload(r.graph, *sc.hardware, sc.runtime, options);
     const ReplayResult& p = *r.replay;
-    // Every device of the system draws the simulated device's energy (multi-device runs: scale.cpp).
+    // One device (multi-device runs: scale.cpp).
     set_throughput(r, static_cast<double>(r.graph.workload.run.batch), p.latency_s);
-    set_price(r, sc, p.energy_j * static_cast<double>(sc.system.devices), p.latency_s);
+    set_price(r, sc, p.energy_j, p.latency_s);
     return r;
 }
 
@@ -164,7 +164,8 @@ std::string report_json(const RunReport& r) {
     }
     j["memory"] = mem;
     ojson energy;
-    energy["total_j"] = p ? nlohmann::json(p->energy_j * static_cast<double>(r.devices)) : nlohmann::json(nullptr);
+    // The system's: a multi-device replay (scale.cpp) already sums its devices.
+    energy["total_j"] = p ? nlohmann::json(p->energy_j) : nlohmann::json(nullptr);
     energy["per_token_j"] = p ? opt(p->energy_per_token_j) : nullptr;
     energy["per_sample_j"] = p ? nlohmann::json(p->energy_per_sample_j) : nlohmann::json(nullptr);
     energy["facility_kwh"] = opt(r.facility_energy_kwh);

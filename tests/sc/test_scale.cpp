@@ -38,8 +38,11 @@ TEST(Scale, TensorParallelDecodeIsFasterAndFits) {
     EXPECT_GT(*eight.replay->tpot_s, *one.replay->tpot_s / 8);
     EXPECT_GT(eight.replay->communication_s, 0);
     EXPECT_EQ(eight.parallelism, "tp 8 x pp 1 x dp 1");
-    // Energy is the system's: eight devices.
+    // Energy is the system's: eight devices, counted once in the report (and at the wall x PUE).
     EXPECT_GT(eight.replay->energy_j, 4 * one.replay->energy_j / 8);
+    const auto json = nlohmann::json::parse(report_json(eight));
+    EXPECT_DOUBLE_EQ(json["energy"]["total_j"].get<double>(), eight.replay->energy_j);
+    EXPECT_NEAR(json["energy"]["facility_kwh"].get<double>(), eight.replay->energy_j * 1.1 / 3.6e6, 1e-12);
 }
 
 TEST(Scale, TrainingStepComposesPipelineAndDataParallelism) {
