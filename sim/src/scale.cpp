@@ -224,8 +224,8 @@ RunReport run_scaled(const Scenario& sc, const ReplayOptions& options) {
     t.compute_s = m * mb_s;
     t.bubble_s = static_cast<double>(p.pp - 1) * mb_s / v;
     double exposed = 2.0 * p2p_s * static_cast<double>(p.pp - 1);
-    // Data-parallel gradient reduction (ZeRO >= 1: reduce-scatter of gradients and all-gather of
-    // the updated weights, the same volume), overlapped with the last micro-batch's backward.
+    // What a device holds: the largest weights, gradients and optimizer states of its stage, and
+    // the activations of the micro-batches in flight there.
     double grad_bytes = 0, weight_bytes = 0, optimizer_bytes = 0, activation_bytes = 0;
     for (std::size_t i = 0; i < stages.size(); ++i) {
         weight_bytes = std::max(weight_bytes, stages[i].memory_at_peak.weights_bytes);
@@ -245,6 +245,8 @@ RunReport run_scaled(const Scenario& sc, const ReplayOptions& options) {
         const double peak = stages[i].memory_at_peak.activation_bytes + stages[i].memory_at_peak.workspace_bytes;
         activation_bytes = std::max(activation_bytes, saved * (in_flight - 1) + peak);
     }
+    // Data-parallel gradient reduction (ZeRO >= 1: reduce-scatter of gradients and all-gather of
+    // the updated weights, the same volume), overlapped with the last micro-batch's backward.
     double dp_s = 0;
     if (p.dp > 1) {
         if (p.zero == 0) dp_s = comm.time_s(CollectiveKind::all_reduce, ParallelAxis::dp, p.dp, grad_bytes);
