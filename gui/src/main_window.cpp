@@ -67,7 +67,7 @@ MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent) {
     setCentralWidget(m_tabs);
 
     m_busy = new QProgressBar(this);
-    m_busy->setRange(0, 0);  // busy: a single run reports no progress
+    m_busy->setRange(0, 0);  // busy until the worker reports its first stage
     m_busy->setMaximumWidth(kBusyWidthPx);
     m_busy->setVisible(false);
     m_state = new QLabel(this);
@@ -86,6 +86,11 @@ MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent) {
         statusBar()->showMessage("Saved preset " + path, kStatusTimeoutMs);
     });
     connect(m_runner, &RunController::finished, this, &MainWindow::onRunFinished);
+    connect(m_runner, &RunController::progress, this, [this](qint64 done, qint64 total) {
+        constexpr qint64 kSteps = 1000;  // QProgressBar takes ints: the ops scaled to per mille
+        m_busy->setRange(0, static_cast<int>(kSteps));
+        m_busy->setValue(total > 0 ? static_cast<int>(done * kSteps / total) : 0);
+    });
     connect(m_runner, &RunController::failed, this, &MainWindow::onRunFailed);
     connect(m_runner, &RunController::cancelled, this, [this] {
         setRunning(false);
@@ -222,6 +227,7 @@ void MainWindow::setRunning(bool running) {
     m_runAction->setEnabled(!running);
     m_cancelAction->setEnabled(running);
     m_busy->setVisible(running);
+    if (running) m_busy->setRange(0, 0);
     m_state->setText(running ? "simulating in a worker process" : QString());
 }
 

@@ -5,6 +5,7 @@
 #include <QtConcurrent/QtConcurrentRun>
 
 #include "scenario_file.hpp"
+#include "worker_main.hpp"
 
 namespace fmsim::gui {
 
@@ -65,7 +66,10 @@ bool RunController::start(const QJsonObject& scenario, const QString& originDir,
     }
     m_busy = true;
     m_cancelling = false;
+    m_stderr.clear();
+    m_partialLine.clear();
     m_process = std::make_unique<QProcess>();
+    connect(m_process.get(), &QProcess::readyReadStandardError, this, &RunController::onStderr);
     connect(m_process.get(), &QProcess::finished, this, &RunController::onFinished);
     connect(m_process.get(), &QProcess::errorOccurred, this, [this](QProcess::ProcessError e) {
         if (e != QProcess::FailedToStart) return;  // crashes arrive through finished()
@@ -89,7 +93,22 @@ void RunController::end() {
     m_cancelling = false;
 }
 
+void RunController::onStderr() {
+    m_partialLine += m_process->readAllStandardError();
+    for (qsizetype nl = m_partialLine.indexOf('\n'); nl >= 0; nl = m_partialLine.indexOf('\n')) {
+        const QByteArray line = m_partialLine.left(nl + 1);
+        m_partialLine.remove(0, nl + 1);
+        if (line.startsWith(kWorkerProgressPrefix)) {
+            const QList<QByteArray> parts = line.mid(qstrlen(kWorkerProgressPrefix)).trimmed().split(' ');
+            if (parts.size() == 2) emit progress(parts[0].toLongLong(), parts[1].toLongLong());
+        } else {
+            m_stderr += line;
+        }
+    }
+}
+
 void RunController::onFinished(int exitCode, QProcess::ExitStatus status) {
+    if (m_process) onStderr();  // what arrived with the exit
     // Take the process out first: the signals below may start the next run.
     QProcess* process = m_process.release();
     process->deleteLater();
@@ -98,7 +117,7 @@ void RunController::onFinished(int exitCode, QProcess::ExitStatus status) {
         emit cancelled();
         return;
     }
-    const QString err = QString::fromUtf8(process->readAllStandardError()).trimmed().replace(m_scenarioFile, m_displayName);
+    const QString err = QString::fromUtf8(m_stderr + m_partialLine).trimmed().replace(m_scenarioFile, m_displayName);
     if (status == QProcess::CrashExit) {
         end();
         emit failed("the worker process crashed" + (err.isEmpty() ? QString() : ": " + err));

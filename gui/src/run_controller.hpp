@@ -37,6 +37,8 @@ public:
 
 signals:
     void finished(const fmsim::gui::RunResult& result);
+    // The worker's progress: ops replayed of the workload's (a multi-device run: per pipeline stage).
+    void progress(qint64 done, qint64 total);
     void failed(const QString& message);
     void cancelled();
 
@@ -44,11 +46,16 @@ private:
     void onFinished(int exitCode, QProcess::ExitStatus status);
     void onParsed();
     void end();
+    // Reads the worker's stderr as it comes: progress lines become progress(), the rest is kept
+    // as the error text.
+    void onStderr();
 
     QTemporaryDir m_dir;
     std::unique_ptr<QProcess> m_process;
     QFutureWatcher<std::pair<RunResult, QString>> m_parse;  // the result, or why there is none
     QString m_scenarioFile, m_displayName;
+    QByteArray m_stderr;  // what the worker wrote on stderr, progress lines taken out
+    QByteArray m_partialLine;
     bool m_withOps = false;
     bool m_busy = false;  // from start() until finished, failed or cancelled
     bool m_cancelling = false;

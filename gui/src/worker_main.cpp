@@ -52,6 +52,9 @@ int workerMain(int argc, char** argv) {
         const sim::Scenario sc = sim::load_scenario(scenario, sets);
         sim::ReplayOptions replay;
         replay.op_records = !csv.empty();
+        replay.progress = [](std::size_t done, std::size_t total) {
+            std::cerr << kWorkerProgressPrefix << done << ' ' << total << '\n' << std::flush;
+        };
         const sim::RunReport report = sim::run_scenario(sc, replay);
         if (report.replay && !csv.empty()) write_file(csv, sim::ops_csv(report));
         if (report.replay && !memory.empty()) write_file(memory, sim::memory_csv(*report.replay));

@@ -10,6 +10,10 @@ namespace fmsim::gui {
 // anything else returns 1.
 int workerMain(int argc, char** argv);
 
+// Before its result, the worker reports progress on stderr, one line per replayed stage graph:
+// "progress OPS_DONE OPS_TOTAL".
+inline constexpr const char* kWorkerProgressPrefix = "progress ";
+
 // True when argv asks for worker mode (the GUI then never starts).
 bool isWorkerInvocation(int argc, char** argv);
 

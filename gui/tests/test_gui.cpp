@@ -69,8 +69,12 @@ void GuiTest::cards_match_cli() {
     QString error;
     QVERIFY2(w.openScenario(path, &error), qPrintable(error));
     QSignalSpy finished(&w, &MainWindow::runFinished);
+    QSignalSpy progress(w.runController(), &RunController::progress);
     QVERIFY(w.run());
     QTRY_VERIFY_WITH_TIMEOUT(finished.count() == 1, kTimeoutMs);
+    // The worker reported its replay stage by stage, ending at the whole workload.
+    QVERIFY(progress.count() >= 1);
+    QCOMPARE(progress.back().at(0).toLongLong(), progress.back().at(1).toLongLong());
 
     QProcess cli;
     cli.start(FMSIM_CLI, {"run", path, "--json", "-"});

@@ -71,6 +71,7 @@ ReplayResult replay_workload(const GraphResult& g, const hwmodels::HardwareSpec&
     std::size_t all_ops = 0;
     for (const Stage& st : w.stages) all_ops += st.graph->op_count();
     r.memory_timeline.reserve(all_ops);
+    std::size_t ops_done = 0;
     for (const Stage& st : w.stages) {
         const double stage_start = r.latency_s;
         const auto tl = hwmodels::replay_graph(*st.graph, hw, rt, &cache, options.comm);
@@ -114,6 +115,8 @@ ReplayResult replay_workload(const GraphResult& g, const hwmodels::HardwareSpec&
                                                     (k.plan.matrix_flops_per_tile + k.plan.vector_flops_per_tile)});
             }
         }
+        ops_done += st.graph->op_count();
+        if (options.progress) options.progress(ops_done, all_ops);
         if (st.name == "prefill") r.ttft_s = tl.total_s;
         if (st.name.rfind("decode", 0) == 0) {
             decode_total += tl.total_s;

@@ -1,6 +1,8 @@
 #pragma once
 // The facade the CLI and the GUI call: requests in, results out. No parsing or printing here.
 #include <array>
+#include <cstddef>
+#include <functional>
 #include <optional>
 #include <utility>
 #include <vector>
@@ -62,6 +64,9 @@ struct OpRecord {
 struct ReplayOptions {
     bool op_records = false;  // fill ReplayResult::op_records (one per op: large for long generations)
     const hwmodels::CommModel* comm = nullptr;  // times collectives (multi-device); none: skipped
+    // Called after each stage graph is replayed with (ops replayed so far, ops in the workload),
+    // for a client's progress bar; a multi-device run reports each pipeline stage's replay in turn.
+    std::function<void(std::size_t, std::size_t)> progress;
 };
 
 // A workload replayed on one device (docs/hardware-model.md).
