@@ -139,7 +139,8 @@ ExploreView::ExploreView(QWidget* parent) : QWidget(parent) {
     mf->addRow("chart", m_metric);
     mf->addRow("Pareto x", m_paretoX);
     mf->addRow("Pareto y", m_paretoY);
-    mf->addRow("Pareto 3rd", m_paretoZ);
+    m_paretoZ->setToolTip("An optional third objective: the front is taken over x, y and this one");
+    mf->addRow("Pareto z", m_paretoZ);
 
     m_jobs = new QSpinBox(this);
     m_jobs->setRange(1, std::max(1, QThread::idealThreadCount()));

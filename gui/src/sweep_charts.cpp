@@ -101,14 +101,23 @@ const MetricInfo* findMetric(const QString& path) {
     return nullptr;
 }
 
-SweepLineChart::SweepLineChart(QWidget* parent) : QWidget(parent) {
+PointChart::PointChart(QWidget* parent) : QWidget(parent) {
     m_view = makeChartView(new QChart);
     auto* layout = new QVBoxLayout(this);
     layout->setContentsMargins(0, 0, 0, 0);
     layout->addWidget(m_view);
 }
 
-QWidget* SweepLineChart::chartWidget() const { return m_view; }
+QWidget* PointChart::chartWidget() const { return m_view; }
+
+void PointChart::connectPoints(QScatterSeries* series) {
+    connect(series, &QScatterSeries::clicked, this, [this](const QPointF& p) { emit pointClicked(nearest(m_points, p)); });
+    connect(series, &QScatterSeries::hovered, this, [this](const QPointF& p, bool on) { showLabel(m_points, p, on); });
+}
+
+void PointChart::setChart(QChart* chart) { replaceChart(m_view, chart); }
+
+SweepLineChart::SweepLineChart(QWidget* parent) : PointChart(parent) {}
 
 void SweepLineChart::setData(const QString& title, const QString& axisPath, const QStringList& axisValues,
                              const QVector<ChartPoint>& points, const MetricInfo& metric) {
@@ -164,20 +173,12 @@ void SweepLineChart::setData(const QString& title, const QString& axisPath, cons
     if (over->count() == 0) chart->legend()->markers(over).front()->setVisible(false);
     chart->legend()->setAlignment(Qt::AlignBottom);
     for (QScatterSeries* s : {fits, over}) {
-        connect(s, &QScatterSeries::clicked, this, [this](const QPointF& p) { emit pointClicked(nearest(m_points, p)); });
-        connect(s, &QScatterSeries::hovered, this, [this](const QPointF& p, bool on) { showLabel(m_points, p, on); });
+        connectPoints(s);
     }
-    replaceChart(m_view, chart);
+    setChart(chart);
 }
 
-ParetoChart::ParetoChart(QWidget* parent) : QWidget(parent) {
-    m_view = makeChartView(new QChart);
-    auto* layout = new QVBoxLayout(this);
-    layout->setContentsMargins(0, 0, 0, 0);
-    layout->addWidget(m_view);
-}
-
-QWidget* ParetoChart::chartWidget() const { return m_view; }
+ParetoChart::ParetoChart(QWidget* parent) : PointChart(parent) {}
 
 void ParetoChart::setData(const QString& title, const QVector<ChartPoint>& points, const MetricInfo& mx,
                           const MetricInfo& my, bool drawFrontLine) {
@@ -230,10 +231,9 @@ void ParetoChart::setData(const QString& title, const QVector<ChartPoint>& point
     chart->legend()->markers(frontLine).front()->setVisible(false);
     chart->legend()->setAlignment(Qt::AlignBottom);
     for (QScatterSeries* s : {others, front, over}) {
-        connect(s, &QScatterSeries::clicked, this, [this](const QPointF& p) { emit pointClicked(nearest(m_points, p)); });
-        connect(s, &QScatterSeries::hovered, this, [this](const QPointF& p, bool on) { showLabel(m_points, p, on); });
+        connectPoints(s);
     }
-    replaceChart(m_view, chart);
+    setChart(chart);
 }
 
 }  // namespace fmsim::gui

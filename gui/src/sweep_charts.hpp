@@ -5,7 +5,9 @@
 #include <QVector>
 #include <QWidget>
 
+class QChart;
 class QChartView;
+class QScatterSeries;
 
 namespace fmsim::gui {
 
@@ -28,41 +30,46 @@ struct ChartPoint {
     bool onFront = false;
 };
 
-// A metric against the one swept parameter; points that do not fit in memory are red.
-class SweepLineChart : public QWidget {
+// What the sweep charts share: a chart view, the points drawn, and a click on a point that opens
+// its design.
+class PointChart : public QWidget {
     Q_OBJECT
 public:
-    explicit SweepLineChart(QWidget* parent = nullptr);
-    // Numeric axis values give a value axis (log when they span a decade or more), others categories.
-    void setData(const QString& title, const QString& axisPath, const QStringList& axisValues,
-                 const QVector<ChartPoint>& points, const MetricInfo& metric);
-    QWidget* chartWidget() const;
-
-signals:
-    void pointClicked(int index);
-
-private:
-    QChartView* m_view;
-    QVector<ChartPoint> m_points;
-};
-
-// Two metrics of every point, the Pareto front (sim::pareto_points) highlighted and joined.
-class ParetoChart : public QWidget {
-    Q_OBJECT
-public:
-    explicit ParetoChart(QWidget* parent = nullptr);
-    // frontLine: join the front's points (a 2-objective front is a staircase; a 3-objective one is not).
-    void setData(const QString& title, const QVector<ChartPoint>& points, const MetricInfo& x, const MetricInfo& y,
-                 bool frontLine = true);
     QWidget* chartWidget() const;
     const QVector<ChartPoint>& points() const { return m_points; }
 
 signals:
     void pointClicked(int index);
 
-private:
+protected:
+    explicit PointChart(QWidget* parent);
+    // A click on `series` opens the nearest point; hovering it names the point.
+    void connectPoints(QScatterSeries* series);
+    // Puts `chart` in the view (the old one is deleted).
+    void setChart(QChart* chart);
+
     QChartView* m_view;
     QVector<ChartPoint> m_points;
+};
+
+// A metric against the one swept parameter; points that do not fit in memory are red.
+class SweepLineChart : public PointChart {
+    Q_OBJECT
+public:
+    explicit SweepLineChart(QWidget* parent = nullptr);
+    // Numeric axis values give a value axis (log when they span a decade or more), others categories.
+    void setData(const QString& title, const QString& axisPath, const QStringList& axisValues,
+                 const QVector<ChartPoint>& points, const MetricInfo& metric);
+};
+
+// Two metrics of every point, the Pareto front (sim::pareto_points) highlighted and joined.
+class ParetoChart : public PointChart {
+    Q_OBJECT
+public:
+    explicit ParetoChart(QWidget* parent = nullptr);
+    // frontLine: join the front's points (a 2-objective front is a staircase; a 3-objective one is not).
+    void setData(const QString& title, const QVector<ChartPoint>& points, const MetricInfo& x, const MetricInfo& y,
+                 bool frontLine = true);
 };
 
 }  // namespace fmsim::gui
