@@ -5,6 +5,8 @@
 #include <QChartView>
 #include <QHash>
 #include <QLegend>
+#include <QPainter>
+#include <QWidget>
 #include <cmath>
 
 namespace fmsim::gui {
@@ -57,6 +59,15 @@ TimeUnit timeUnitFor(double maxSeconds) {
     if (maxSeconds >= 1) return {1, "s"};
     if (maxSeconds >= 1e-3) return {1e-3, "ms"};
     return {1e-6, "µs"};
+}
+
+void paintChartTitle(QPainter& p, const QWidget& widget, const QString& title, int heightPx) {
+    p.fillRect(widget.rect(), Qt::white);
+    QFont bold = widget.font();
+    bold.setBold(true);
+    p.setFont(bold);
+    p.drawText(QRectF(0, 0, widget.width(), heightPx), Qt::AlignCenter, title);
+    p.setFont(widget.font());
 }
 
 double niceStep(double range, int ticks) {

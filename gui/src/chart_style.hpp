@@ -9,6 +9,8 @@
 class QAbstractAxis;
 class QChart;
 class QChartView;
+class QPainter;
+class QWidget;
 
 namespace fmsim::gui {
 
@@ -37,6 +39,10 @@ struct Span {
     }
     bool valid() const { return lo <= hi; }
 };
+
+// The background of a hand-painted chart (heat map, timeline): white, with `title` in bold centred
+// in the top `heightPx` pixels of `widget`; the painter is left with the widget's normal font.
+void paintChartTitle(QPainter& p, const QWidget& widget, const QString& title, int heightPx);
 
 // A tick step of 1, 2 or 5 times a power of ten giving about `ticks` ticks over `range`.
 double niceStep(double range, int ticks);

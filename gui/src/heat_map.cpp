@@ -70,12 +70,7 @@ QRectF HeatMap::gridRect() const {
 
 void HeatMap::paintEvent(QPaintEvent*) {
     QPainter p(this);
-    p.fillRect(rect(), Qt::white);
-    QFont bold = font();
-    bold.setBold(true);
-    p.setFont(bold);
-    p.drawText(QRectF(0, 0, width(), kTopPx), Qt::AlignCenter, m_title);
-    p.setFont(font());
+    paintChartTitle(p, *this, m_title, kTopPx);
     const QRectF g = gridRect();
     if (m_x.isEmpty() || m_y.isEmpty() || g.width() <= 0 || g.height() <= 0) return;
     Span span;

@@ -24,6 +24,27 @@ constexpr double kMarkerPx = 10, kFrontMarkerPx = 13;
 constexpr double kLogSpanRatio = 10;  // values spanning this factor or more may get a log axis
 constexpr double kPadding = 0.08;     // axes extend this share of the data range on each side
 
+QScatterSeries* scatterSeries(const QString& name, const QColor& color, double markerPx) {
+    auto* s = new QScatterSeries;
+    s->setName(name);
+    s->setColor(color);
+    s->setMarkerSize(markerPx);
+    return s;
+}
+
+// Puts x at the bottom and y on the left for every series of `chart`, the legend below it, and
+// hides the legend entry of `over` (the points that do not fit) when there are none.
+void attachAxes(QChart* chart, QAbstractAxis* x, QAbstractAxis* y, QScatterSeries* over) {
+    chart->addAxis(x, Qt::AlignBottom);
+    chart->addAxis(y, Qt::AlignLeft);
+    for (QAbstractSeries* s : chart->series()) {
+        s->attachAxis(x);
+        s->attachAxis(y);
+    }
+    if (over->count() == 0) chart->legend()->markers(over).front()->setVisible(false);
+    chart->legend()->setAlignment(Qt::AlignBottom);
+}
+
 void replaceChart(QChartView* view, QChart* chart) {
     QChart* old = view->chart();
     view->setChart(chart);
@@ -133,14 +154,8 @@ void SweepLineChart::setData(const QString& title, const QString& axisPath, cons
     auto* line = new QLineSeries;
     line->setName(metric.label);
     line->setColor(paletteColor(0));
-    auto* fits = new QScatterSeries;
-    fits->setName("point (click to open)");
-    fits->setColor(paletteColor(0));
-    fits->setMarkerSize(kMarkerPx);
-    auto* over = new QScatterSeries;
-    over->setName("does not fit in memory");
-    over->setColor(QColor("#d62728"));
-    over->setMarkerSize(kMarkerPx);
+    QScatterSeries* fits = scatterSeries("point (click to open)", paletteColor(0), kMarkerPx);
+    QScatterSeries* over = scatterSeries("does not fit in memory", QColor("#d62728"), kMarkerPx);
     QVector<ChartPoint> sorted = points;
     std::sort(sorted.begin(), sorted.end(), [](const ChartPoint& a, const ChartPoint& b) { return a.x < b.x; });
     Span ys;
@@ -164,17 +179,8 @@ void SweepLineChart::setData(const QString& title, const QString& axisPath, cons
         x = cat;
     }
     QAbstractAxis* y = valueAxis(ys.valid() ? ys.lo : 0, ys.valid() ? ys.hi : 1, metric.label, false);
-    chart->addAxis(x, Qt::AlignBottom);
-    chart->addAxis(y, Qt::AlignLeft);
-    for (QAbstractSeries* s : chart->series()) {
-        s->attachAxis(x);
-        s->attachAxis(y);
-    }
-    if (over->count() == 0) chart->legend()->markers(over).front()->setVisible(false);
-    chart->legend()->setAlignment(Qt::AlignBottom);
-    for (QScatterSeries* s : {fits, over}) {
-        connectPoints(s);
-    }
+    attachAxes(chart, x, y, over);
+    for (QScatterSeries* s : {fits, over}) connectPoints(s);
     setChart(chart);
 }
 
@@ -189,19 +195,10 @@ void ParetoChart::setData(const QString& title, const QVector<ChartPoint>& point
     }
     auto* chart = new QChart;
     chart->setTitle(title);
-    auto* others = new QScatterSeries;
-    others->setName("dominated");
-    others->setColor(paletteColor(0));
-    others->setMarkerSize(kMarkerPx);
-    auto* front = new QScatterSeries;
-    front->setName("Pareto front");
-    front->setColor(paletteColor(1));
-    front->setMarkerSize(kFrontMarkerPx);
-    auto* over = new QScatterSeries;
-    over->setName("does not fit in memory");
-    over->setColor(QColor("#bbbbbb"));
+    QScatterSeries* others = scatterSeries("dominated", paletteColor(0), kMarkerPx);
+    QScatterSeries* front = scatterSeries("Pareto front", paletteColor(1), kFrontMarkerPx);
+    QScatterSeries* over = scatterSeries("does not fit in memory", QColor("#bbbbbb"), kMarkerPx);
     over->setMarkerShape(QScatterSeries::MarkerShapeRectangle);
-    over->setMarkerSize(kMarkerPx);
     auto* frontLine = new QLineSeries;
     frontLine->setName("front");
     frontLine->setPen(QPen(paletteColor(1), 1.5, Qt::DashLine));
@@ -221,18 +218,9 @@ void ParetoChart::setData(const QString& title, const QVector<ChartPoint>& point
                                  mx.label + (mx.maximize ? ", higher is better" : ", lower is better"), true);
     QAbstractAxis* y = valueAxis(ys.valid() ? ys.lo : 0, ys.valid() ? ys.hi : 1,
                                  my.label + (my.maximize ? ", higher is better" : ", lower is better"), true);
-    chart->addAxis(x, Qt::AlignBottom);
-    chart->addAxis(y, Qt::AlignLeft);
-    for (QAbstractSeries* s : chart->series()) {
-        s->attachAxis(x);
-        s->attachAxis(y);
-    }
-    if (over->count() == 0) chart->legend()->markers(over).front()->setVisible(false);
+    attachAxes(chart, x, y, over);
     chart->legend()->markers(frontLine).front()->setVisible(false);
-    chart->legend()->setAlignment(Qt::AlignBottom);
-    for (QScatterSeries* s : {others, front, over}) {
-        connectPoints(s);
-    }
+    for (QScatterSeries* s : {others, front, over}) connectPoints(s);
     setChart(chart);
 }
 

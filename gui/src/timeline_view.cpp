@@ -120,12 +120,7 @@ double GanttCanvas::tOf(double x) const {
 
 void GanttCanvas::paintEvent(QPaintEvent*) {
     QPainter p(this);
-    p.fillRect(rect(), Qt::white);
-    QFont bold = font();
-    bold.setBold(true);
-    p.setFont(bold);
-    p.drawText(QRectF(0, 0, width(), kTopPx), Qt::AlignCenter, m_title);
-    p.setFont(font());
+    paintChartTitle(p, *this, m_title, kTopPx);
     const QRectF plot = plotRect();
     if (m_ops.isEmpty() || plot.width() <= 0 || plot.height() <= 0) return;
     const int rows = rowCount();
