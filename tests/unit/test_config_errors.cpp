@@ -30,6 +30,7 @@ const BadCase kCases[] = {
     {"fractional_width.json", "/hidden_size: expected an integer >= 1, got number 64.5"},
     {"heads_do_not_divide_width.json", "/n_embd: expected a multiple of n_head (5), got 64"},
     {"opt_post_norm.json", "/do_layer_norm_before: expected true: post-LayerNorm OPT is not modelled"},
+    {"dropout_of_one.json", "/resid_pdrop: expected a probability in [0, 1), got 1"},
 };
 }  // namespace
 

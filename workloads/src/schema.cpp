@@ -123,6 +123,13 @@ double read_fraction(const json& j, const ConfigContext& at) {
     return v;
 }
 
+double read_probability(const json& j, const ConfigContext& at) {
+    if (!j.is_number()) at.fail("expected a probability in [0, 1), got " + json_type_name(j));
+    const double v = j.get<double>();
+    if (!(v >= 0 && v < 1)) at.fail("expected a probability in [0, 1), got " + number_text(v));
+    return v;
+}
+
 bool read_bool(const json& j, const ConfigContext& at) {
     if (!j.is_boolean()) at.fail("expected true or false, got " + json_type_name(j));
     return j.get<bool>();

@@ -45,9 +45,9 @@ const Schema<BertConfig>& bert_schema() {
                     "Learned absolute positions (the relative_key variants are not modelled).")
             .boolean("tie_word_embeddings", &BertConfig::tie_word_embeddings, true,
                      "The MLM decoder reuses the word-embedding table (it keeps its own bias).")
-            .number("hidden_dropout_prob", &BertConfig::hidden_dropout_prob, 0.1, "probability",
+            .probability("hidden_dropout_prob", &BertConfig::hidden_dropout_prob, 0.1,
                     "Dropout on the embeddings and on each attention and FFN output, in training (Hugging Face's default).")
-            .number("attention_probs_dropout_prob", &BertConfig::attention_probs_dropout_prob, 0.1, "probability",
+            .probability("attention_probs_dropout_prob", &BertConfig::attention_probs_dropout_prob, 0.1,
                     "Dropout on the attention probabilities in training (an op of its own with unfused attention).");
         for (const char* k : {"layer_norm_eps",
                               "classifier_dropout", "directionality", "pooler_fc_size", "pooler_num_attention_heads",
@@ -199,8 +199,8 @@ std::unique_ptr<Model> parse_bert(const json& j, const ConfigContext& ctx) {
     a.block.mlp_bias = true;
     a.block.act = parse_act(c.hidden_act);
     a.block.causal = false;
-    a.block.hidden_dropout = dropout_probability(ctx, "hidden_dropout_prob", c.hidden_dropout_prob);
-    a.block.attention_dropout = dropout_probability(ctx, "attention_probs_dropout_prob", c.attention_probs_dropout_prob);
+    a.block.hidden_dropout = c.hidden_dropout_prob;
+    a.block.attention_dropout = c.attention_probs_dropout_prob;
     a.layers = c.num_hidden_layers;
     a.vocab = c.vocab_size;
     a.max_positions = c.max_position_embeddings;

@@ -34,12 +34,12 @@ const Schema<Gpt2Config>& gpt2_schema() {
                     "FFN activation.")
             .boolean("tie_word_embeddings", &Gpt2Config::tie_word_embeddings, true,
                      "LM head shares the token embedding table.")
-            .number("attn_pdrop", &Gpt2Config::attn_pdrop, 0.1, "probability",
+            .probability("attn_pdrop", &Gpt2Config::attn_pdrop, 0.1,
                     "Dropout on the attention probabilities in training (Hugging Face's default); an op of its "
                     "own with unfused attention, inside the fused kernel otherwise.")
-            .number("resid_pdrop", &Gpt2Config::resid_pdrop, 0.1, "probability",
+            .probability("resid_pdrop", &Gpt2Config::resid_pdrop, 0.1,
                     "Dropout on each attention and MLP output before its residual add, in training.")
-            .number("embd_pdrop", &Gpt2Config::embd_pdrop, 0.1, "probability", "Dropout on the embeddings, in training.");
+            .probability("embd_pdrop", &Gpt2Config::embd_pdrop, 0.1, "Dropout on the embeddings, in training.");
         for (const char* k : {"layer_norm_epsilon", "n_ctx",
                               "summary_activation", "summary_first_dropout", "summary_proj_to_labels",
                               "summary_type", "summary_use_proj", "task_specific_params", "scale_attn_weights",
@@ -82,9 +82,9 @@ const Schema<OptConfig>& opt_schema() {
                      "LayerNorms have a weight and a bias.")
             .boolean("tie_word_embeddings", &OptConfig::tie_word_embeddings, true,
                      "LM head shares the token embedding table.")
-            .number("dropout", &OptConfig::dropout, 0.1, "probability",
+            .probability("dropout", &OptConfig::dropout, 0.1,
                     "Dropout on the embeddings and on each attention and MLP output, in training (Hugging Face's default).")
-            .number("attention_dropout", &OptConfig::attention_dropout, 0.0, "probability",
+            .probability("attention_dropout", &OptConfig::attention_dropout, 0.0,
                     "Dropout on the attention probabilities in training (an op of its own with unfused attention).");
         for (const char* k : {"activation_dropout", "layerdrop", "init_std",
                               "prefix", "_remove_final_layer_norm", "output_projection", "scale_embedding"})
@@ -129,7 +129,7 @@ Schema<LlamaConfig> llama_like_schema(const std::string& type) {
                  "LM head shares the token embedding table.")
         .boolean("attention_bias", &LlamaConfig::attention_bias, false, "q/k/v/o projections have biases.")
         .boolean("mlp_bias", &LlamaConfig::mlp_bias, false, "FFN projections have biases.")
-        .number("attention_dropout", &LlamaConfig::attention_dropout, 0.0, "probability",
+        .probability("attention_dropout", &LlamaConfig::attention_dropout, 0.0,
                 "Dropout on the attention probabilities in training (an op of its own with unfused attention).");
     if (type == "mistral" || type == "mixtral")
         s.optional_integer("sliding_window", &LlamaConfig::sliding_window, "none (full attention)", "tokens",
@@ -175,9 +175,9 @@ DecoderArch parse_decoder_arch(const json& j, const ConfigContext& ctx) {
         a.linear_bias = true;
         a.act = parse_act(c.activation_function);
         a.tied_embeddings = c.tie_word_embeddings;
-        a.attention_dropout = dropout_probability(ctx, "attn_pdrop", c.attn_pdrop);
-        a.hidden_dropout = dropout_probability(ctx, "resid_pdrop", c.resid_pdrop);
-        a.embedding_dropout = dropout_probability(ctx, "embd_pdrop", c.embd_pdrop);
+        a.attention_dropout = c.attn_pdrop;
+        a.hidden_dropout = c.resid_pdrop;
+        a.embedding_dropout = c.embd_pdrop;
     } else if (type == "opt") {
         const auto c = opt_schema().parse(j, ctx);
         require_multiple(ctx, "hidden_size", c.hidden_size, c.num_attention_heads, "num_attention_heads");
@@ -201,8 +201,8 @@ DecoderArch parse_decoder_arch(const json& j, const ConfigContext& ctx) {
         a.linear_bias = c.enable_bias;
         a.act = parse_act(c.activation_function);
         a.tied_embeddings = c.tie_word_embeddings;
-        a.hidden_dropout = a.embedding_dropout = dropout_probability(ctx, "dropout", c.dropout);
-        a.attention_dropout = dropout_probability(ctx, "attention_dropout", c.attention_dropout);
+        a.hidden_dropout = a.embedding_dropout = c.dropout;
+        a.attention_dropout = c.attention_dropout;
     } else {
         const auto c = llama_schema(type).parse(j, ctx);
         const std::int64_t kv = c.num_key_value_heads.value_or(c.num_attention_heads);
@@ -224,7 +224,7 @@ DecoderArch parse_decoder_arch(const json& j, const ConfigContext& ctx) {
         a.act = parse_act(c.hidden_act);
         a.tied_embeddings = c.tie_word_embeddings;
         a.sliding_window = c.sliding_window.value_or(0);
-        a.attention_dropout = dropout_probability(ctx, "attention_dropout", c.attention_dropout);
+        a.attention_dropout = c.attention_dropout;
         if (type == "mixtral") {
             if (c.num_experts_per_tok > c.num_local_experts)
                 ctx.at("num_experts_per_tok").fail("expected at most num_local_experts (" +

@@ -43,6 +43,7 @@ namespace schema_detail {
 std::int64_t read_int(const json& j, const ConfigContext& at, std::int64_t min);
 double read_number(const json& j, const ConfigContext& at, double min);
 double read_fraction(const json& j, const ConfigContext& at);  // a number in (0, 1]
+double read_probability(const json& j, const ConfigContext& at);  // a number in [0, 1)
 bool read_bool(const json& j, const ConfigContext& at);
 std::string read_choice(const json& j, const ConfigContext& at, const std::vector<std::string>& allowed);
 std::vector<std::int64_t> read_int_list(const json& j, const ConfigContext& at, std::int64_t min);
@@ -86,6 +87,12 @@ public:
         return add(key, "number in (0, 1]", "fraction", dflt ? json(*dflt).dump() : "", std::move(doc),
                    [=](Spec& s, const json& j, const ConfigContext& at) { s.*member = schema_detail::read_fraction(j, at); },
                    dflt ? std::function<void(Spec&)>([=](Spec& s) { s.*member = *dflt; }) : nullptr);
+    }
+    // A probability that must leave something (a dropout rate): a number in [0, 1).
+    Schema& probability(const std::string& key, double Spec::*member, double dflt, std::string doc) {
+        return add(key, "number in [0, 1)", "probability", json(dflt).dump(), std::move(doc),
+                   [=](Spec& s, const json& j, const ConfigContext& at) { s.*member = schema_detail::read_probability(j, at); },
+                   [=](Spec& s) { s.*member = dflt; });
     }
     Schema& boolean(const std::string& key, bool Spec::*member, std::optional<bool> dflt, std::string doc) {
         return add(key, "boolean", "", dflt ? (*dflt ? "true" : "false") : "", std::move(doc),
@@ -266,12 +273,6 @@ inline void require_multiple(const ConfigContext& ctx, const std::string& key, s
     if (by <= 0 || value % by != 0)
         ctx.at(key).fail("expected a multiple of " + by_key + " (" + std::to_string(by) + "), got " +
                          std::to_string(value));
-}
-
-// A dropout probability read at `key`: it must leave something, p in [0, 1).
-inline double dropout_probability(const ConfigContext& ctx, const std::string& key, double p) {
-    if (p >= 1) ctx.at(key).fail("expected a dropout probability below 1, got " + json(p).dump());
-    return p;
 }
 
 // "architectures" for a family whose head depends on the Hugging Face class: the first entry, one
