@@ -262,23 +262,28 @@ def energy_per_response_cases():
     """ML.ENERGY's legacy leaderboard (D09, D10): Llama-2 chat models answering one prompt at a time
     on an A100 under Hugging Face transformers (FastChat, PyTorch 2.0.1 eager), GPU energy by Zeus.
     The prompt length is not given (a chat system prompt plus a question: 256 tokens taken; the
-    prefill is under 1% of the response); precision not stated (fp16, FastChat's default)."""
+    prefill is under 1% of the response); precision not stated (fp16, FastChat's default).
+    Each case runs under two stacks: `pytorch-eager` (fmsim's graph, one library kernel per op, fused
+    attention) and `hf-transformers-eager` (the kernels transformers' LLaMA code launches, its
+    unfused attention): the second is the stack measured."""
     cases = {c["id"]: c for c in json.loads((root / "tests" / "data" / "published_cases.json").read_text())}
     # The leaderboard rows: model, batch, tokens/s, output tokens, latency (s), energy (J).
     rows = []
     for cid, model in (("D09", "llama2-7b"), ("D10", "llama2-13b")):
         fields = cases[cid]["quote"].split(",")
         out_tokens, latency, energy = float(fields[3]), float(fields[4]), float(fields[5])
-        r = graph(model, "--phase", "generate", "--batch", "1", "--input-len", "256", "--output-len",
-                  str(round(out_tokens)), "--precision", "fp16", "--hardware", "a100-sxm-80gb",
-                  "--runtime", "pytorch-eager")["replay"]
-        rows.append(f"| {cid} | {model}, {round(out_tokens)} tokens | {latency:.2f} s | {r['latency_s']:.2f} s | "
-                    f"{(r['latency_s'] - latency) / latency * 100:+.0f}% | {energy:.0f} J | {r['energy_j']:.0f} J | "
-                    f"{(r['energy_j'] - energy) / energy * 100:+.0f}% | {energy / latency:.0f} W | "
-                    f"{r['energy_j'] / r['latency_s']:.0f} W |")
+        for runtime, attention in (("pytorch-eager", "fused"), ("hf-transformers-eager", "unfused")):
+            r = graph(model, "--phase", "generate", "--batch", "1", "--input-len", "256", "--output-len",
+                      str(round(out_tokens)), "--precision", "fp16", "--attention", attention,
+                      "--hardware", "a100-sxm-80gb", "--runtime", runtime)["replay"]
+            rows.append(f"| {cid} | {model}, {round(out_tokens)} tokens | `{runtime}` | {latency:.2f} s | "
+                        f"{r['latency_s']:.2f} s | {(r['latency_s'] - latency) / latency * 100:+.0f}% | "
+                        f"{energy:.0f} J | {r['energy_j']:.0f} J | {(r['energy_j'] - energy) / energy * 100:+.0f}% | "
+                        f"{energy / latency:.0f} W | {r['energy_j'] / r['latency_s']:.0f} W |")
     print("\n## Energy per response (ML.ENERGY legacy leaderboard)\n")
-    print("| case | run | measured latency | fmsim | error | measured energy | fmsim | error | measured power | fmsim |")
-    print("|---|---|---|---|---|---|---|---|---|---|")
+    print("| case | run | stack | measured latency | fmsim | error | measured energy | fmsim | error | "
+          "measured power | fmsim |")
+    print("|---|---|---|---|---|---|---|---|---|---|---|")
     print("\n".join(rows))
 
 

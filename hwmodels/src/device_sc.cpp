@@ -296,6 +296,81 @@ Timeline replay_graph(const workloads::OpGraph& graph, const HardwareSpec& hw, c
     double device_free = 0;
     // Timeline::kernels index of each distinct collective (kind, axis, group, bytes).
     std::map<std::tuple<int, int, std::int64_t, std::int64_t>, std::uint32_t> collective_index;
+    // The Timeline::kernels index of `k`'s kernel, planned and simulated unless the cache has it;
+    // its dynamic energy is added to `dynamic`.
+    auto kernel_index = [&](const workloads::Op& k, EnergyBreakdown& dynamic) -> std::uint32_t {
+        if (!cache) {
+            TileProgram plan = plan_op(k, hw, rt);
+            const KernelTiming simulated = simulate_kernel(plan, hw);
+            ++tl.simulated;
+            OpKernel kernel = op_kernel(std::move(plan), simulated, hw);
+            dynamic += kernel.dynamic_energy;
+            tl.kernels.push_back(std::move(kernel.timing));
+            return static_cast<std::uint32_t>(tl.kernels.size() - 1);
+        }
+        const auto found = cache->find_or_simulate(k, hw, rt);
+        ++(found.simulated ? tl.simulated : tl.reused);
+        if (found.index >= local_index.size()) local_index.resize(found.index + 1, -1);
+        if (local_index[found.index] < 0) {
+            local_index[found.index] = static_cast<std::int64_t>(tl.kernels.size());
+            tl.kernels.push_back(cache->at(found.index).timing);
+        }
+        dynamic += cache->at(found.index).dynamic_energy;
+        return static_cast<std::uint32_t>(local_index[found.index]);
+    };
+    // Dispatches `k` (the kernel of `dispatched`) and runs it when the device is free; its start.
+    auto play = [&](const KernelTiming& k, const workloads::Op& dispatched) {
+        double start = 0;
+        if (rt.cuda_graphs) {
+            start = std::max(device_free + static_cast<double>(k.plan.kernels) * rt.graph_kernel_gap_us * 1e-6, host);
+        } else {
+            host += rt.dispatch_s(dispatched) + k.launch_s;
+            start = std::max(device_free, host);
+        }
+        device_free = start + k.time_s - k.launch_s;
+        return start;
+    };
+    // One record for the kernels a decomposed op ran (RuntimeSpec::op_kernels), shared by the
+    // graph's ops that ran the same ones: their times, bytes, FLOPs and launches summed.
+    std::map<std::vector<std::uint32_t>, std::uint32_t> combined;
+    auto combined_index = [&](const std::vector<std::uint32_t>& parts) {
+        auto it = combined.find(parts);
+        if (it != combined.end()) return it->second;
+        KernelTiming sum;
+        sum.plan.tiles = 1;
+        sum.plan.kernels = 0;
+        sum.plan.engine = EngineKind::vector;
+        sum.plan.mapping = std::to_string(parts.size()) + " kernels:";
+        double longest = -1;
+        for (std::uint32_t i : parts) {
+            const KernelTiming& k = tl.kernels[i];
+            const auto tiles = static_cast<double>(k.plan.tiles);
+            sum.time_s += k.time_s;
+            sum.launch_s += k.launch_s;
+            sum.compute_bound_s += k.compute_bound_s;
+            sum.memory_bound_s += k.memory_bound_s;
+            sum.energy += k.energy;
+            if (k.time_s > longest) longest = k.time_s, sum.bound = k.bound;
+            auto& p = sum.plan;
+            p.kernels += k.plan.kernels;
+            p.flops += k.plan.flops;
+            p.bytes += k.plan.bytes;
+            p.workspace_bytes = std::max(p.workspace_bytes, k.plan.workspace_bytes);
+            p.dram_bytes_per_tile += k.plan.dram_bytes_per_tile * tiles;
+            p.l2_bytes_per_tile += k.plan.l2_bytes_per_tile * tiles;
+            p.core_sram_bytes_per_tile += k.plan.core_sram_bytes_per_tile * tiles;
+            p.matrix_flops_per_tile += k.plan.matrix_flops_per_tile * tiles;
+            p.vector_flops_per_tile += k.plan.vector_flops_per_tile * tiles;
+            if (k.plan.matrix_flops_per_tile > 0) p.matrix_dtype = k.plan.matrix_dtype, p.engine = EngineKind::matrix;
+            if (k.plan.vector_flops_per_tile > 0) p.vector_dtype = k.plan.vector_dtype;
+            p.mapping += " [" + k.plan.mapping + "]";
+        }
+        if (parts.empty()) sum.bound = "none";
+        const auto index = static_cast<std::uint32_t>(tl.kernels.size());
+        tl.kernels.push_back(std::move(sum));
+        combined.emplace(parts, index);
+        return index;
+    };
     for (workloads::OpId id : graph.topological_order()) {
         const workloads::Op& op = graph.op(id);
         const auto* coll = std::get_if<workloads::CollectiveDims>(&op.dims);
@@ -326,43 +401,40 @@ Timeline replay_graph(const workloads::OpGraph& graph, const HardwareSpec& hw, c
             }
             o.kernel = it->second;
             dynamic.link_j = tl.kernels[o.kernel].energy.link_j;
-        } else if (cache) {
-            const auto found = cache->find_or_simulate(op, hw, rt);
-            if (found.simulated) {
-                ++tl.simulated;
-            } else {
-                ++tl.reused;
+        } else if (const OpKernels* rule = rt.kernels_for(op)) {
+            // The stack launches several kernels for this op: each is dispatched and run in turn,
+            // and the op's record is their sum.
+            std::vector<std::uint32_t> parts;
+            const double before = device_free;
+            o.start_s = -1;
+            o.launch_s = 0;
+            for (const workloads::Op& part : kernel_ops(op, *rule)) {
+                const std::uint32_t index = kernel_index(part, dynamic);
+                parts.push_back(index);
+                const KernelTiming& k = tl.kernels[index];
+                const double start = play(k, part);
+                if (o.start_s < 0) o.start_s = start;
+                o.launch_s += rt.cuda_graphs ? static_cast<double>(k.plan.kernels) * rt.graph_kernel_gap_us * 1e-6
+                                             : k.launch_s;
             }
-            if (found.index >= local_index.size()) local_index.resize(found.index + 1, -1);
-            if (local_index[found.index] < 0) {
-                local_index[found.index] = static_cast<std::int64_t>(tl.kernels.size());
-                tl.kernels.push_back(cache->at(found.index).timing);
-            }
-            o.kernel = static_cast<std::uint32_t>(local_index[found.index]);
-            dynamic = cache->at(found.index).dynamic_energy;
+            if (o.start_s < 0) o.start_s = device_free;  // no kernel at all
+            o.kernel = combined_index(parts);
+            o.time_s = device_free - before;
+            o.energy = kernel_energy(dynamic, hw.energy, o.time_s);
+            tl.ops.push_back(o);
+            continue;
         } else {
-            TileProgram plan = plan_op(op, hw, rt);
-            const KernelTiming simulated = simulate_kernel(plan, hw);
-            ++tl.simulated;
-            OpKernel k = op_kernel(std::move(plan), simulated, hw);
-            o.kernel = static_cast<std::uint32_t>(tl.kernels.size());
-            tl.kernels.push_back(std::move(k.timing));
-            dynamic = k.dynamic_energy;
+            o.kernel = kernel_index(op, dynamic);
         }
         const KernelTiming& k = tl.kernels[o.kernel];
         const double exec = k.time_s - k.launch_s;
-        if (rt.cuda_graphs) {
-            o.launch_s = static_cast<double>(k.plan.kernels) * rt.graph_kernel_gap_us * 1e-6;
-            o.start_s = std::max(device_free + o.launch_s, host);
-        } else {
-            o.launch_s = k.launch_s;
-            host += rt.dispatch_s(op) + o.launch_s;
-            o.start_s = std::max(device_free, host);
-        }
-        o.time_s = o.start_s + exec - device_free;
+        const double before = device_free;
+        o.launch_s = rt.cuda_graphs ? static_cast<double>(k.plan.kernels) * rt.graph_kernel_gap_us * 1e-6 : k.launch_s;
+        o.start_s = play(k, op);
+        o.time_s = o.start_s + exec - before;
+
         o.energy = kernel_energy(dynamic, hw.energy, o.time_s);
         tl.ops.push_back(o);
-        device_free = o.start_s + exec;
     }
     // The host's wake-up at the end is charged to the last op, so the ops' times add up to the total.
     tl.total_s = device_free + rt.sync_us * 1e-6;

@@ -366,6 +366,81 @@ TileProgram plan_op(const Op& op, const HardwareSpec& hw, const RuntimeSpec& rt)
     return p;
 }
 
+namespace {
+// `t` as a flat tensor of `fraction` of its elements (one of several kernels sharing it).
+workloads::TensorRef part_of(const workloads::TensorRef& t, double fraction) {
+    workloads::TensorRef out = t;
+    out.shape = {static_cast<std::int64_t>(std::ceil(static_cast<double>(workloads::element_count(t.shape)) * fraction))};
+    return out;
+}
+
+// The op's own kernel as one of `launches` equal parts: a GEMM's output columns, or the leading
+// (batch) dimension of anything else.
+Op op_part(const Op& op, std::int64_t launches) {
+    if (launches <= 1) return op;
+    Op o = op;
+    const double f = 1.0 / static_cast<double>(launches);
+    o.flops *= f;
+    if (auto* g = std::get_if<GemmDims>(&o.dims)) {
+        g->n = ceil_div(g->n, launches);
+        for (auto& r : o.reads)
+            if (r.cls == workloads::TensorClass::weight) r = part_of(r, f);
+        for (auto& w : o.writes) w = part_of(w, f);
+        return o;
+    }
+    if (auto* a = std::get_if<AttentionDims>(&o.dims)) a->batch = ceil_div(a->batch, launches);
+    if (auto* c = std::get_if<ConvDims>(&o.dims)) c->batch = ceil_div(c->batch, launches);
+    for (auto* tensors : {&o.reads, &o.writes})
+        for (auto& t : *tensors)
+            if (!t.shape.empty()) t.shape.front() = ceil_div(t.shape.front(), launches);
+    return o;
+}
+}  // namespace
+
+std::vector<Op> kernel_ops(const Op& op, const OpKernels& rule) {
+    double input = 0, output = 0, kv_cache = 0, weights = 0;
+    DType act = DType::bf16;
+    bool have_act = false;
+    for (const auto& r : op.reads) {
+        const auto b = static_cast<double>(r.bytes());
+        if (r.cls == workloads::TensorClass::kv_cache) {
+            kv_cache += b;
+        } else if (r.cls == workloads::TensorClass::weight) {
+            weights += b;
+        } else {
+            input += b;
+            if (!have_act) act = r.dtype, have_act = true;
+        }
+    }
+    for (const auto& w : op.writes) output += static_cast<double>(w.bytes());
+    const bool has_op_step = std::any_of(rule.kernels.begin(), rule.kernels.end(), [](const KernelStep& k) { return k.op; });
+    std::int64_t stream_launches = 0;
+    for (const KernelStep& k : rule.kernels)
+        if (!k.op && !(k.when_cached && kv_cache <= 0)) stream_launches += k.launches;
+    std::vector<Op> out;
+    for (const KernelStep& k : rule.kernels) {
+        if (k.when_cached && kv_cache <= 0) continue;
+        for (std::int64_t i = 0; i < k.launches; ++i) {
+            if (k.op) {
+                out.push_back(op_part(op, k.launches));
+                continue;
+            }
+            const double bytes = (k.input_bytes * input + k.output_bytes * output + k.kv_cache_bytes * kv_cache +
+                                  (k.weights ? weights : 0)) / static_cast<double>(k.launches);
+            const auto elements = static_cast<std::int64_t>(std::ceil(bytes * 8 / workloads::bits_per_element(act)));
+            Op o = workloads::op_beside(op, op.name + "." + k.name, OpKind::elementwise);
+            o.math_dtype = op.math_dtype;
+            // Without the op's own kernel the steps share its FLOPs; beside it, a step does one FLOP
+            // per element it writes (half those it moves): they are memory-bound either way.
+            o.flops = has_op_step ? static_cast<double>(elements) / 2
+                                  : op.flops / static_cast<double>(std::max<std::int64_t>(1, stream_launches));
+            o.reads = {{o.name, {elements}, act, workloads::TensorClass::activation}};
+            out.push_back(std::move(o));
+        }
+    }
+    return out;
+}
+
 Op gemm_op(std::int64_t batch, std::int64_t m, std::int64_t n, std::int64_t k, DType dtype) {
     Op o;
     o.name = "gemm";

@@ -28,6 +28,67 @@ const Schema<RowKernelSpec>& row_kernel_schema() {
     return s;
 }
 
+const Schema<KernelStep>& kernel_step_schema() {
+    static const auto s =
+        Schema<KernelStep>("runtime.op_kernels[].kernels[]",
+                           "One kernel the stack launches for the op; bytes are multiples of the op's own tensors.")
+            .string("name", &KernelStep::name, std::nullopt, "What the kernel does (shown in reports).")
+            .boolean("op", &KernelStep::op, false,
+                     "The op's own kernel, planned as without the rule; with `launches` > 1 a GEMM runs as that "
+                     "many GEMMs over equal parts of its output columns (separate q, k and v projections).")
+            .integer("launches", &KernelStep::launches, 1, "kernels",
+                     "The step runs as this many kernels sharing its work evenly (one per tensor of a pair).", 1)
+            .number("input_bytes", &KernelStep::input_bytes, 0.0, "x op input",
+                    "Bytes read plus written, as multiples of the op's activation-input bytes (an fp32 copy of a "
+                    "16-bit input read once and written once: 1 + 2 = 3).", 0)
+            .number("output_bytes", &KernelStep::output_bytes, 0.0, "x op output",
+                    "Bytes read plus written, as multiples of the op's activation-output bytes.", 0)
+            .number("kv_cache_bytes", &KernelStep::kv_cache_bytes, 0.0, "x op KV cache",
+                    "Bytes read plus written, as multiples of the KV-cache bytes the op reads (a concatenation "
+                    "that copies the cache into a new tensor: 2).", 0)
+            .boolean("weights", &KernelStep::weights, false, "The kernel also reads the op's weights.")
+            .boolean("when_cached", &KernelStep::when_cached, false,
+                     "Launched only when the op reads a KV cache (there is something to concatenate to).");
+    return s;
+}
+
+std::vector<std::string> op_kind_names() {
+    std::vector<std::string> out;
+    for (int k = 0; k <= static_cast<int>(workloads::OpKind::dropout); ++k)
+        out.emplace_back(workloads::to_string(static_cast<workloads::OpKind>(k)));
+    return out;
+}
+
+const Schema<OpKernels>& op_kernels_schema() {
+    static const auto s = [] {
+        Schema<OpKernels> s("runtime.op_kernels[]",
+                            "The kernels the stack launches for every forward op of a kind (and name) in place of "
+                            "the graph's one kernel: model code run eagerly decomposes what fmsim's graph fuses.");
+        s.choice("kind", &OpKernels::kind, op_kind_names(), std::nullopt, "The op kind the rule applies to.")
+            .string("name", &OpKernels::name, "",
+                    "The last dotted part of the op's name (`rope`, `qkv_proj`: `fmsim graph --export-json` lists "
+                    "them); empty = every op of the kind.")
+            .string("source", &OpKernels::source, std::nullopt, "The code the kernels were counted from.")
+            .custom("kernels", "list of objects (runtime.op_kernels[].kernels[])", "required",
+                    "The kernels, in launch order; an empty list launches nothing (another op's kernels do its work).",
+                    [](OpKernels& r, const json& j, const ConfigContext& at) {
+                        if (!j.is_array()) at.fail("expected a list of kernels, got " + workloads::json_type_name(j));
+                        int op_steps = 0;
+                        for (std::size_t i = 0; i < j.size(); ++i) {
+                            const ConfigContext here = at.at(std::to_string(i));
+                            KernelStep k = kernel_step_schema().parse(j[i], here);
+                            if (k.op && (k.input_bytes > 0 || k.output_bytes > 0 || k.kv_cache_bytes > 0 || k.weights))
+                                here.fail("expected no bytes on the op's own kernel (it moves the op's bytes)");
+                            if (k.op && ++op_steps > 1) here.fail("expected at most one kernel with \"op\": true");
+                            r.kernels.push_back(std::move(k));
+                        }
+                    },
+                    nullptr);
+        return s;
+    }();
+    return s;
+}
+
 const Schema<RuntimeSpec>& runtime_schema() {
     static const auto s = [] {
         Schema<RuntimeSpec> s("runtime", "A software stack (configs/runtime/NAME.json): what the host costs per "
@@ -61,6 +122,15 @@ const Schema<RuntimeSpec>& runtime_schema() {
                          r.*member = row_kernel_schema().parse(j, at);
                      },
                      [member](RuntimeSpec& r) { r.*member = RowKernelSpec{}; });
+        s.custom("op_kernels", "list of objects (runtime.op_kernels[])", "[] (one kernel per op)",
+                 "Ops the stack runs as several kernels, tried in order (the first matching rule applies). "
+                 "Forward ops only.",
+                 [](RuntimeSpec& r, const json& j, const ConfigContext& at) {
+                     if (!j.is_array()) at.fail("expected a list of rules, got " + workloads::json_type_name(j));
+                     for (std::size_t i = 0; i < j.size(); ++i)
+                         r.op_kernels.push_back(op_kernels_schema().parse(j[i], at.at(std::to_string(i))));
+                 },
+                 [](RuntimeSpec& r) { r.op_kernels.clear(); });
         return s;
     }();
     return s;
@@ -77,6 +147,17 @@ double RuntimeSpec::dispatch_s(const workloads::Op& op) const {
     return (gemm ? dispatch_gemm_us : dispatch_other_us) * 1e-6;
 }
 
+const OpKernels* RuntimeSpec::kernels_for(const workloads::Op& op) const {
+    if (op_kernels.empty() || op.phase != workloads::Phase::forward) return nullptr;
+    const std::string_view kind = workloads::to_string(op.kind);
+    const std::size_t dot = op.name.rfind('.');
+    const std::string_view leaf = dot == std::string::npos ? std::string_view(op.name)
+                                                           : std::string_view(op.name).substr(dot + 1);
+    for (const OpKernels& r : op_kernels)
+        if (r.kind == kind && (r.name.empty() || r.name == leaf)) return &r;
+    return nullptr;
+}
+
 std::vector<std::string> runtime_names() { return workloads::json_file_stems(runtime_dir()); }
 
 RuntimeSpec load_runtime(const std::string& name_or_path) {
@@ -88,7 +169,7 @@ RuntimeSpec load_runtime(const std::string& name_or_path) {
 }
 
 std::vector<workloads::SchemaDoc> runtime_schema_docs() {
-    return {runtime_schema().doc(), row_kernel_schema().doc()};
+    return {runtime_schema().doc(), row_kernel_schema().doc(), op_kernels_schema().doc(), kernel_step_schema().doc()};
 }
 
 }  // namespace fmsim::hwmodels

@@ -196,6 +196,41 @@ TEST(DeviceSc, EagerDecodeIsHostBoundAndCudaGraphsRemoveIt) {
     EXPECT_GT(c.total_s, graph_step);
 }
 
+// Hugging Face eager code at batch 1: about 50 kernels per LLaMA layer (transformers' 2023 code,
+// counted in configs/runtime/hf-transformers-eager.json), each paying the host's dispatch and
+// launch; the GPU waits on the host, so a decode step takes the host's issue time.
+TEST(DeviceSc, EagerModelCodeIsHostBoundAtBatchOne) {
+    fmsim::workloads::RunSpec run;
+    run.phase = fmsim::workloads::RunPhase::decode;
+    run.batch = 1;
+    run.input_len = 300;
+    run.attention = fmsim::workloads::AttentionImpl::unfused;
+    const auto w = fmsim::workloads::load_model("llama2-7b")->build(run);
+    const auto& g = *w.stages.front().graph;
+    const auto hf = load_runtime("hf-transformers-eager");
+    double host = 0;
+    std::size_t launches = 0;
+    for (std::size_t i = 0; i < g.op_count(); ++i) {
+        const auto& op = g.op(static_cast<fmsim::workloads::OpId>(i));
+        const auto* rule = hf.kernels_for(op);
+        const auto kernels = rule ? kernel_ops(op, *rule) : std::vector<fmsim::workloads::Op>{op};
+        launches += kernels.size();
+        for (const auto& k : kernels) host += hf.dispatch_s(k);
+    }
+    // 32 layers x 50, the embedding, the final RMSNorm (8) and the LM head.
+    EXPECT_EQ(launches, 32u * 50 + 1 + 8 + 1);
+    KernelCache cache;
+    const Timeline t = replay_graph(g, a100(), hf, &cache);
+    double launch = 0;
+    for (const auto& o : t.ops) launch += o.launch_s;
+    host += launch;
+    EXPECT_GE(t.total_s, host);
+    EXPECT_LT(t.total_s, 1.05 * host);
+    // The same step as fmsim's graph of library kernels issues 451 kernels against 1610.
+    const Timeline lib = replay_graph(g, a100(), load_runtime("pytorch-eager"), &cache);
+    EXPECT_LT(lib.total_s, 0.45 * t.total_s);
+}
+
 TEST(DeviceSc, MemoryTimelineFollowsLifetimesAndGivesThePeak) {
     fmsim::workloads::RunSpec run;
     run.phase = fmsim::workloads::RunPhase::generate;

@@ -137,24 +137,27 @@ TEST(ValidationPublished, AttentionUpperBounds) {
 }
 
 // ML.ENERGY's legacy leaderboard (D09, D10; docs/validation.md, "Energy per response"): Hugging
-// Face eager generation at batch 1 launches ~45 kernels per Llama layer where fmsim's graph has
-// 12, so fmsim is fast and low on energy. Held at the documented errors + 2 points.
+// Face eager generation at batch 1, replayed as the kernels transformers' LLaMA code launches
+// (hf-transformers-eager, unfused attention): host-bound, as measured. Held at the documented
+// errors + 2 points; fmsim's graph of library kernels (pytorch-eager) was -64% and -55% fast.
 TEST(ValidationPublished, EnergyPerResponseDoesNotRegress) {
     struct Case {
         const char* model;
         int output_tokens;
         double latency_s, energy_j, latency_error, energy_error;
     };
-    for (const Case& c : {Case{"llama2-7b", 420, 9.442, 1828.77, -0.64, -0.31},
-                          Case{"llama2-13b", 379, 12.984, 3050.13, -0.55, -0.27}}) {
+    for (const Case& c : {Case{"llama2-7b", 420, 9.442, 1828.77, -0.06, -0.13},
+                          Case{"llama2-13b", 379, 12.984, 3050.13, -0.22, -0.16}}) {
         fmsim::workloads::RunSpec run;
         run.phase = fmsim::workloads::RunPhase::generate;
         run.batch = 1;
         run.input_len = 256;
         run.output_len = c.output_tokens;
+        run.attention = fmsim::workloads::AttentionImpl::unfused;
         run.precision = fmsim::sim::make_precision("fp16", "", "", "", "");
         const auto w = fmsim::workloads::load_model(c.model)->build(run);
-        const auto r = fmsim::sim::replay_workload({w, fmsim::workloads::summarize(w)}, "a100-sxm-80gb", "pytorch-eager");
+        const auto r = fmsim::sim::replay_workload({w, fmsim::workloads::summarize(w)}, "a100-sxm-80gb",
+                                                   "hf-transformers-eager");
         EXPECT_LE(std::fabs(r.latency_s / c.latency_s - 1), std::fabs(c.latency_error) + 0.02) << c.model;
         EXPECT_LE(std::fabs(r.energy_j / c.energy_j - 1), std::fabs(c.energy_error) + 0.02) << c.model;
     }

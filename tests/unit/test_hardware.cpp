@@ -142,6 +142,85 @@ TEST(Runtime, KernelBandwidthFractionIsAFraction) {
     }
 }
 
+// The Hugging Face eager stack launches what transformers' LLaMA code writes out: LlamaRMSNorm as
+// 8 kernels moving 18 input-sized passes (fp32 intermediates count twice), q/k/v as 3 GEMMs, the
+// KV cache grown by torch.cat (a copy of the whole cache per step) only when there is a cache.
+TEST(Runtime, EagerModelCodeRunsAnOpAsSeveralKernels) {
+    using fmsim::workloads::TensorClass;
+    const auto hf = load_runtime("hf-transformers-eager");
+    fmsim::workloads::RunSpec run;
+    run.phase = fmsim::workloads::RunPhase::decode;
+    run.batch = 1;
+    run.input_len = 300;
+    run.attention = fmsim::workloads::AttentionImpl::unfused;
+    const auto w = fmsim::workloads::load_model("llama2-7b")->build(run);
+    const auto& g = *w.stages.front().graph;
+    auto find = [&](const std::string& name) -> const fmsim::workloads::Op& {
+        for (std::size_t i = 0; i < g.op_count(); ++i)
+            if (g.op(static_cast<fmsim::workloads::OpId>(i)).name == name) return g.op(static_cast<fmsim::workloads::OpId>(i));
+        throw std::runtime_error("no op " + name);
+    };
+    auto bytes = [](const std::vector<fmsim::workloads::Op>& ops) {
+        double b = 0;
+        for (const auto& o : ops) b += static_cast<double>(o.bytes_read() + o.bytes_written());
+        return b;
+    };
+    const auto& norm = find("layers.3.attn_norm");
+    const auto norm_kernels = kernel_ops(norm, *hf.kernels_for(norm));
+    ASSERT_EQ(norm_kernels.size(), 8u);
+    EXPECT_EQ(norm_kernels.front().name, "layers.3.attn_norm.to_fp32");
+    EXPECT_DOUBLE_EQ(bytes(norm_kernels), 18.0 * 4096 * 2 + 4096 * 2);  // 18 passes of x, the weight once
+
+    const auto& qkv = find("layers.3.qkv_proj");
+    const auto gemms = kernel_ops(qkv, *hf.kernels_for(qkv));
+    ASSERT_EQ(gemms.size(), 3u);
+    for (const auto& q : gemms) {
+        EXPECT_EQ(std::get<fmsim::workloads::GemmDims>(q.dims).n, 4096);
+        EXPECT_EQ(q.bytes_read(TensorClass::weight), 4096LL * 4096 * 2);
+        EXPECT_DOUBLE_EQ(q.flops, qkv.flops / 3);
+    }
+
+    const auto& scores = find("layers.3.attn.scores");
+    const auto with_cache = kernel_ops(scores, *hf.kernels_for(scores));
+    ASSERT_EQ(with_cache.size(), 4u);  // cat, matmul, scale, mask
+    EXPECT_DOUBLE_EQ(bytes({with_cache.front()}), 2.0 * 300 * 4096 * 2);  // read the old cache, write the new
+    EXPECT_TRUE(kernel_ops(find("layers.3.attn.kv_append"), *hf.kernels_for(find("layers.3.attn.kv_append"))).empty());
+
+    run.phase = fmsim::workloads::RunPhase::prefill;  // no cache yet: nothing to concatenate
+    const auto p = fmsim::workloads::load_model("llama2-7b")->build(run);
+    const auto& pg = *p.stages.front().graph;
+    for (std::size_t i = 0; i < pg.op_count(); ++i) {
+        const auto& op = pg.op(static_cast<fmsim::workloads::OpId>(i));
+        if (op.name == "layers.0.attn.scores") EXPECT_EQ(kernel_ops(op, *hf.kernels_for(op)).size(), 3u);
+    }
+    // Ops without a rule, and every op under the other stacks, stay one kernel.
+    EXPECT_EQ(hf.kernels_for(find("layers.3.o_proj")), nullptr);
+    EXPECT_EQ(load_runtime("pytorch-eager").kernels_for(norm), nullptr);
+}
+
+TEST(Runtime, BadKernelRulesNameTheirPlace) {
+    const std::string path = ::testing::TempDir() + "rules-runtime.json";
+    auto error_of = [&](const std::string& rules) {
+        std::ofstream(path) << R"({"description": "x", "sources": {"a": "b"}, "dispatch_gemm_us": 1,
+                                 "dispatch_other_us": 1, "sync_us": 1, "op_kernels": )" + rules + "}";
+        try {
+            load_runtime(path);
+        } catch (const fmsim::ConfigError& e) {
+            return std::string(e.what());
+        }
+        return std::string("no error");
+    };
+    EXPECT_NE(error_of(R"([{"kind": "rms_nrm", "source": "s", "kernels": []}])").find(path + ": /op_kernels/0/kind"),
+              std::string::npos);
+    EXPECT_NE(error_of(R"([{"kind": "matmul", "source": "s", "kernels": [{"name": "a", "op": true, "input_bytes": 1}]}])")
+                  .find("/op_kernels/0/kernels/0: expected no bytes on the op's own kernel"),
+              std::string::npos);
+    EXPECT_NE(error_of(R"([{"kind": "matmul", "source": "s", "kernels": [{"name": "a", "launches": 0}]}])")
+                  .find("/op_kernels/0/kernels/0/launches"),
+              std::string::npos);
+    EXPECT_NE(error_of(R"([{"kind": "matmul", "source": "s"}])").find("missing required key 'kernels'"), std::string::npos);
+}
+
 TEST(Hardware, StreamEfficiencyIsAFraction) {
     EXPECT_DOUBLE_EQ(load_hardware("a100-sxm-80gb").memory.stream_efficiency, 0.87);  // the default
     std::ifstream in(fmsim::workloads::config_dir() / "hardware" / "a100-sxm-80gb.json");

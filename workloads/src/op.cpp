@@ -87,6 +87,18 @@ std::int64_t Op::bytes_written(TensorClass c) const { return sum_bytes(writes, &
 std::int64_t Op::bytes_read() const { return sum_bytes(reads, nullptr); }
 std::int64_t Op::bytes_written() const { return sum_bytes(writes, nullptr); }
 
+Op op_beside(const Op& at, std::string name, OpKind kind) {
+    Op o;
+    o.name = std::move(name);
+    o.kind = kind;
+    o.group = at.group;
+    o.phase = at.phase;
+    o.layer = at.layer;
+    o.component = at.component;
+    o.recompute = at.recompute;
+    return o;
+}
+
 std::string_view to_string(CollectiveKind k) {
     switch (k) {
         case CollectiveKind::all_reduce: return "all_reduce";

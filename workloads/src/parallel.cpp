@@ -177,14 +177,7 @@ struct Sharder {
 
 Op collective_op(const Op& after, const std::string& suffix, CollectiveKind kind, ParallelAxis axis,
                  std::int64_t group, const TensorRef& t) {
-    Op c;
-    c.name = after.name + suffix;
-    c.kind = OpKind::collective;
-    c.group = after.group;
-    c.phase = after.phase;
-    c.layer = after.layer;
-    c.component = after.component;
-    c.recompute = after.recompute;
+    Op c = op_beside(after, after.name + suffix, OpKind::collective);
     c.dims = CollectiveDims{kind, axis, group, t.bytes()};
     c.reads = {t};
     return c;

@@ -4,6 +4,7 @@
 // No SystemC here: mapping is pure arithmetic on the op's dims and the HardwareSpec.
 #include <cstdint>
 #include <string>
+#include <vector>
 
 #include "fmsim/hwmodels/hardware.hpp"
 #include "fmsim/hwmodels/runtime.hpp"
@@ -45,6 +46,11 @@ TileProgram plan_op(const workloads::Op& op, const HardwareSpec& hw, const Runti
 // graph links left out): on one device, ops with equal keys get equal tile programs, so a replay
 // plans each distinct op once. Keep it in step with plan_op; a test checks it over zoo models.
 void append_plan_key(const workloads::Op& op, const RuntimeSpec& rt, std::string& key);
+
+// The kernels a stack launches for `op` under `rule` (RuntimeSpec::kernels_for), each as an op to
+// plan: the op's own kernel (perhaps split) and streaming kernels whose bytes are the rule's
+// multiples of the op's tensors. A step's kernels are one op each, in launch order.
+std::vector<workloads::Op> kernel_ops(const workloads::Op& op, const OpKernels& rule);
 
 // Single-kernel requests (`fmsim kernel`), described as ops.
 workloads::Op gemm_op(std::int64_t batch, std::int64_t m, std::int64_t n, std::int64_t k, DType dtype);

@@ -20,6 +20,28 @@ struct RowKernelSpec {
     double multi_pass_reads = 1;            // reads of the input per call beyond that width
 };
 
+// One kernel a stack launches for an op (a step of an OpKernels rule). Its bytes are multiples of
+// the op's own tensors, so one rule serves every shape.
+struct KernelStep {
+    std::string name;
+    bool op = false;             // the op's own kernel as the mapper plans it (a GEMM split over n by `launches`)
+    std::int64_t launches = 1;   // the step runs as this many kernels sharing its work evenly
+    double input_bytes = 0;      // bytes read + written, in multiples of the op's activation-input bytes
+    double output_bytes = 0;     // ... of its activation-output bytes
+    double kv_cache_bytes = 0;   // ... of the KV-cache bytes it reads
+    bool weights = false;        // also reads the op's weights
+    bool when_cached = false;    // launched only when the op reads a KV cache (a concatenation grows it)
+};
+
+// The kernels a stack launches for the forward ops of one kind (and optionally one name) in place of
+// the graph's one: eager model code decomposes what fmsim's graph fuses (docs/hardware-model.md).
+struct OpKernels {
+    std::string kind;  // an op kind (fmsim graph --export-json)
+    std::string name;  // the op name's last dotted part ("rope", "qkv_proj"); "" = any op of the kind
+    std::string source;
+    std::vector<KernelStep> kernels;
+};
+
 struct RuntimeSpec {
     std::string name;  // preset name (file stem)
     std::string description;
@@ -33,6 +55,10 @@ struct RuntimeSpec {
     double kernel_bandwidth_fraction = 1;  // of the device's streaming bandwidth, reached by this stack's kernels
     RowKernelSpec softmax;
     RowKernelSpec norm;  // LayerNorm and RMSNorm
+    std::vector<OpKernels> op_kernels;  // tried in order; the first match applies
+
+    // The rule for a forward op, or null (the op is one kernel).
+    const OpKernels* kernels_for(const workloads::Op& op) const;
 
     // Host dispatch of one call of `op` (0 under CUDA graphs).
     double dispatch_s(const workloads::Op& op) const;

@@ -117,6 +117,10 @@ struct Op {
     std::int64_t bytes_written() const;
 };
 
+// A new op of `kind` named `name` in `at`'s place in the model: its group, phase, layer, component
+// and recomputation (an op a pass inserts beside another, or one kernel of a decomposed op).
+Op op_beside(const Op& at, std::string name, OpKind kind);
+
 // A parameter tensor of the model. `active_fraction` is the share of tokens that use it:
 // 1 for dense weights, top_k / num_experts for an MoE expert.
 struct Weight {
