@@ -53,9 +53,12 @@ std::pair<DType, double> matrix_path(const HardwareSpec& hw, DType math) {
 
 // The vector unit path that runs element-wise work in `t` and its FLOPs per cycle per core.
 std::pair<DType, double> vector_path(const HardwareSpec& hw, DType t) {
-    for (DType d : {t, DType::fp32, DType::bf16})
+    for (DType d : {t, DType::fp32, DType::bf16, DType::fp16})
         if (auto it = hw.vector.flops_per_cycle.find(d); it != hw.vector.flops_per_cycle.end()) return *it;
-    return {t, 1};
+    // A unit with none of those (an int8 NPU's) runs the op on what it has; every loaded preset
+    // declares at least one rate (only a spec built in code has none).
+    if (hw.vector.flops_per_cycle.empty()) return {t, 1};
+    return *hw.vector.flops_per_cycle.begin();
 }
 
 // Per-core on-chip traffic of a tensor-core GEMM tile, for the energy model only (it does not

@@ -337,6 +337,10 @@ int main(int argc, char** argv) {
     } catch (const UserError& e) {
         std::cerr << "error: " << e.what() << "\n";
         return 2;
+    } catch (const std::exception& e) {
+        // A broken internal invariant: say so instead of aborting, and ask for a report.
+        std::cerr << "internal error (a bug in fmsim; please report it with the command line): " << e.what() << "\n";
+        return 3;
     }
     return 0;
 }

@@ -153,6 +153,20 @@ TEST(Energy, EveryPresetIsPriced) {
     }
 }
 
+// Element-wise ops of any input dtype (int32 timesteps, fp8 activations) run on a dtype the
+// device's vector unit has, which its energy table prices: an NVDLA-like unit (fp16 and int8
+// only) once planned Stable Diffusion's int32 time projection at an unpriced int32 rate.
+TEST(Energy, EveryPresetPricesWhatItsVectorUnitRuns) {
+    for (const auto& name : hardware_names()) {
+        const auto h = load_hardware(name);
+        for (DType d : {DType::int32, DType::int8, DType::fp8, DType::fp16, DType::bf16, DType::fp32}) {
+            const auto plan = plan_op(elementwise_op(fmsim::workloads::OpKind::elementwise, 4096, 1, d), h);
+            EXPECT_TRUE(h.vector.flops_per_cycle.count(plan.vector_dtype)) << name << " " << to_string(d);
+            EXPECT_NO_THROW(dynamic_energy(count_actions(plan), h.energy)) << name << " " << to_string(d);
+        }
+    }
+}
+
 namespace {
 std::string temp_dir(const std::string& name) {
     const auto dir = std::filesystem::path(::testing::TempDir()) / name;
