@@ -222,6 +222,16 @@ TEST(DecoderImport, HuggingFaceConfigsGiveTheZooGraph) {
 
 TEST(DecoderErrors, LearnedPositionsBoundTheSequence) {
     EXPECT_THROW(summary_of("gpt2", prefill(1, 1025)), fmsim::ScenarioError);
+    // A default prompt leaves room in the 1024 positions for what is generated after it; a rotary
+    // model's default stays min(2048, its context).
+    const auto gpt2 = fmsim::workloads::load_model("gpt2");
+    RunSpec gen;
+    gen.phase = RunPhase::generate;
+    EXPECT_EQ(gpt2->resolve(gen).input_len, 1024 - 128);
+    RunSpec dec;
+    dec.phase = RunPhase::decode;
+    EXPECT_EQ(gpt2->resolve(dec).input_len, 1023);
+    EXPECT_EQ(fmsim::workloads::load_model("llama2-7b")->resolve(gen).input_len, 2048);
     RunSpec enc;
     enc.phase = RunPhase::encode;
     try {

@@ -26,7 +26,8 @@ const Schema<Gpt2Config>& gpt2_schema() {
             .integer("n_layer", &Gpt2Config::n_layer, std::nullopt, "", "Transformer blocks.")
             .integer("n_head", &Gpt2Config::n_head, std::nullopt, "", "Attention heads.")
             .integer("n_positions", &Gpt2Config::n_positions, std::nullopt, "tokens",
-                     "Rows of the learned position table: the longest sequence.")
+                     "Rows of the learned position table: the longest sequence (a default prompt leaves room "
+                     "in it for the generated tokens).")
             .integer("vocab_size", &Gpt2Config::vocab_size, std::nullopt, "tokens", "Vocabulary size.")
             .optional_integer("n_inner", &Gpt2Config::n_inner, "4 * n_embd", "", "FFN hidden size.")
             .choice("activation_function", &Gpt2Config::activation_function,
@@ -69,7 +70,8 @@ const Schema<OptConfig>& opt_schema() {
             .integer("num_attention_heads", &OptConfig::num_attention_heads, std::nullopt, "", "Attention heads.")
             .integer("ffn_dim", &OptConfig::ffn_dim, std::nullopt, "", "FFN hidden size.")
             .integer("max_position_embeddings", &OptConfig::max_position_embeddings, std::nullopt, "tokens",
-                     "Longest sequence; the position table has 2 more rows.")
+                     "Longest sequence; the position table has 2 more rows (a default prompt leaves room in it for "
+                     "the generated tokens).")
             .integer("vocab_size", &OptConfig::vocab_size, std::nullopt, "tokens", "Vocabulary size.")
             .optional_integer("word_embed_proj_dim", &OptConfig::word_embed_proj_dim, "hidden_size", "",
                               "Embedding width; must equal hidden_size (OPT-350m's projection is not modelled).")
@@ -338,12 +340,17 @@ public:
     RunSpec resolve(RunSpec run) const override {
         require_phase(run, {RunPhase::prefill, RunPhase::decode, RunPhase::generate, RunPhase::train},
                       "a decoder-only model");
-        run.input_len = positive_or(run.input_len, std::min<std::int64_t>(2048, a_.max_context));
         if (run.phase == RunPhase::generate) run.output_len = positive_or(run.output_len, 128);
         else run.output_len = 0;
         run.steps = 0;
-        // Learned position tables end at max_context; rotary models may run past it.
-        const std::int64_t longest = run.input_len + (run.phase == RunPhase::decode ? 1 : run.output_len);
+        const std::int64_t new_tokens = run.phase == RunPhase::decode ? 1 : run.output_len;
+        // Learned position tables end at max_context (rotary models may run past it): a default
+        // prompt leaves room for the tokens generated after it.
+        std::int64_t default_prompt = std::min<std::int64_t>(2048, a_.max_context);
+        if (a_.learned_positions > 0)
+            default_prompt = std::max<std::int64_t>(1, std::min(default_prompt, a_.max_context - new_tokens));
+        run.input_len = positive_or(run.input_len, default_prompt);
+        const std::int64_t longest = run.input_len + new_tokens;
         if (a_.learned_positions > 0)
             require_positions(longest, a_.max_context, a_.model_type + "'s learned position table");
         return run;
