@@ -40,15 +40,39 @@ double bytes_of(std::int64_t elements, DType t) {
     return static_cast<double>(workloads::storage_bytes(elements, t));
 }
 
-// The matrix engine path that runs `math` and its FLOPs per cycle per core.
-std::pair<DType, double> matrix_path(const HardwareSpec& hw, DType math) {
-    auto it = hw.matrix.dense_flops_per_cycle.find(math);
-    if (it != hw.matrix.dense_flops_per_cycle.end()) return *it;
-    // No path for this dtype: the nearest wider one the engine has (int4 -> int8 -> bf16).
-    for (DType d : {DType::int8, DType::fp8, DType::bf16, DType::fp16, DType::tf32, DType::fp32})
-        if (auto f = hw.matrix.dense_flops_per_cycle.find(d); f != hw.matrix.dense_flops_per_cycle.end())
-            return *f;
-    return {math, 0};
+// The engine that runs a matrix product of `math` and its FLOPs per cycle per core.
+struct MathPath {
+    DType dtype;
+    double flops_per_cycle;
+    EngineKind engine;
+};
+
+std::pair<DType, double> vector_path(const HardwareSpec& hw, DType t);
+
+// The matrix engine's own rate for `math`, else the nearest path that keeps its precision:
+// integers dequantized to 16-bit (W4A16, W8A16 kernels), fp8 upcast to 16-bit, 16-bit and tf32
+// widened to fp32. Without one, fp32 and fp16 on a systolic array run as one bf16 pass (XLA's
+// DEFAULT matmul precision on TPUs, which have no fp32 or fp16 MXU path), and anything else runs
+// on the vector unit: an fp32 GEMM on CUDA cores (PyTorch keeps TF32 off for matmuls by default;
+// `--math tf32` asks for it), bf16 on a V100, fp16 on an int8-only NPU.
+MathPath math_path(const HardwareSpec& hw, DType math) {
+    const auto& rates = hw.matrix.dense_flops_per_cycle;
+    std::vector<DType> tried{math};
+    switch (math) {
+        case DType::int4: tried.insert(tried.end(), {DType::int8, DType::fp16, DType::bf16}); break;
+        case DType::int8:
+        case DType::fp8: tried.insert(tried.end(), {DType::fp16, DType::bf16}); break;
+        case DType::fp16:
+        case DType::bf16:
+        case DType::tf32: tried.push_back(DType::fp32); break;
+        default: break;
+    }
+    const bool floating = math == DType::fp32 || math == DType::tf32 || math == DType::fp16;
+    if (floating && hw.matrix.kind == MatrixEngineKind::systolic_array) tried.push_back(DType::bf16);
+    for (DType d : tried)
+        if (auto it = rates.find(d); it != rates.end()) return {d, it->second, EngineKind::matrix};
+    const auto [d, rate] = vector_path(hw, math);
+    return {d, rate, EngineKind::vector};
 }
 
 // The vector unit path that runs element-wise work in `t` and its FLOPs per cycle per core.
@@ -77,9 +101,9 @@ double gemm_core_sram_bytes(std::int64_t tm, std::int64_t tn, std::int64_t k, do
 // Thread-block tiling with waves over the cores and split-K for skinny shapes; the candidate
 // with the shortest bound (compute, DRAM at the `dram_bw` the kernel will get, or L2) wins, as a
 // tuned BLAS library's heuristic would.
-TileProgram plan_gemm(const GemmDims& g, DType a_type, DType b_type, DType out_type, DType math,
+TileProgram plan_gemm(const GemmDims& g, DType a_type, DType b_type, DType out_type, const MathPath& path,
                       const HardwareSpec& hw, double dram_bw, double flops, double bytes) {
-    const auto [math_path, rate] = matrix_path(hw, math);
+    const double rate = path.flops_per_cycle;
     const double clock_hz = hw.clock.sustained_mhz * 1e6;
     const auto* smem = hw.core_level();
     const auto* l2 = hw.chip_level();
@@ -125,8 +149,9 @@ TileProgram plan_gemm(const GemmDims& g, DType a_type, DType b_type, DType out_t
             if (time < best_time) {
                 best_time = time;
                 best.mapping = "gemm " + std::to_string(tm) + "x" + std::to_string(tn) + " split-k " +
-                               std::to_string(split);
-                best.engine = EngineKind::matrix;
+                               std::to_string(split) +
+                               (path.engine == EngineKind::vector ? " on the vector unit (no matrix path)" : "");
+                best.engine = path.engine;
                 best.tiles = tiles;
                 best.tiles_per_core_at_once = resident;
                 best.compute_cycles_per_tile = cycles;
@@ -134,12 +159,14 @@ TileProgram plan_gemm(const GemmDims& g, DType a_type, DType b_type, DType out_t
                 best.l2_bytes_per_tile = l2_traffic / static_cast<double>(tiles);
                 best.kernels = split > 1 ? 2 : 1;
                 best.workspace_bytes = split > 1 ? static_cast<double>(split * g.batch * g.m * g.n * 4) : 0;
-                best.matrix_dtype = math_path;
-                best.matrix_flops_per_tile = tile_flops;
                 // Split-K: the reduction kernel adds the fp32 partials on the vector unit.
-                best.vector_dtype = DType::fp32;
-                best.vector_flops_per_tile =
+                const double reduction =
                     split > 1 ? static_cast<double>(split * g.batch * g.m * g.n) / static_cast<double>(tiles) : 0;
+                const bool on_matrix = path.engine == EngineKind::matrix;
+                best.matrix_dtype = on_matrix ? path.dtype : DType::bf16;
+                best.matrix_flops_per_tile = on_matrix ? tile_flops : 0;
+                best.vector_dtype = on_matrix ? DType::fp32 : path.dtype;
+                best.vector_flops_per_tile = on_matrix ? reduction : tile_flops + reduction;
                 best.core_sram_bytes_per_tile = gemm_core_sram_bytes(tm, tn, k_tile, elem);
             }
         }
@@ -180,7 +207,7 @@ TileProgram plan_systolic(const GemmDims& g, DType a_type, DType b_type, DType o
     // Energy counts: a block does 2 x M x R x C FLOPs (padded blocks too); its operands are written
     // into the core's buffer once and streamed into the array once (partial sums stay in the
     // array's accumulators).
-    p.matrix_dtype = matrix_path(hw, math).first;
+    p.matrix_dtype = math_path(hw, math).dtype;
     p.matrix_flops_per_tile = 2.0 * static_cast<double>(g.m) * static_cast<double>(rows * cols);
     p.core_sram_bytes_per_tile = 2 * p.l2_bytes_per_tile;
     p.mapping = "systolic " + std::to_string(rows) + "x" + std::to_string(cols) + " weight-stationary, " +
@@ -247,13 +274,18 @@ TileProgram plan_attention(const Op& op, const AttentionDims& a, const HardwareS
         mm *= kFlashAttentionBackwardMatmuls;
         softmax *= 2.0;
     }
-    const auto [math_path, rate] = matrix_path(hw, op.math_dtype);
+    const MathPath path = math_path(hw, op.math_dtype);
     const auto [softmax_path, softmax_rate] = vector_path(hw, DType::fp32);
-    p.compute_cycles_per_tile = mm / rate + softmax / softmax_rate;
-    p.matrix_dtype = math_path;
-    p.vector_dtype = softmax_path;
-    p.matrix_flops_per_tile = mm;
-    p.vector_flops_per_tile = softmax;
+    p.compute_cycles_per_tile = mm / path.flops_per_cycle + softmax / softmax_rate;
+    if (path.engine == EngineKind::matrix) {
+        p.matrix_dtype = path.dtype;
+        p.matrix_flops_per_tile = mm;
+        p.vector_dtype = softmax_path;
+        p.vector_flops_per_tile = softmax;
+    } else {  // the products on the vector unit too (its fp32 path prices both)
+        p.vector_dtype = path.dtype;
+        p.vector_flops_per_tile = mm + softmax;
+    }
     // K and V of a head are read from DRAM once and from L2 by each tile that uses them.
     const double kv_head = 2.0 * bytes_of(static_cast<std::int64_t>(keys) * a.head_dim, kv_type);
     p.dram_bytes_per_tile = p.bytes / static_cast<double>(p.tiles);
@@ -280,10 +312,11 @@ TileProgram plan_kernel(const Op& op, const HardwareSpec& hw, const RuntimeSpec&
         for (const auto& r : op.reads)
             if (r.cls == workloads::TensorClass::weight || r.cls == workloads::TensorClass::kv_cache) b = r.dtype;
         if (op.reads.size() > 1 && op.kind == OpKind::batched_matmul) b = op.reads[1].dtype;
-        if (hw.matrix.kind == MatrixEngineKind::systolic_array)
+        const MathPath path = math_path(hw, op.math_dtype);
+        if (hw.matrix.kind == MatrixEngineKind::systolic_array && path.engine == EngineKind::matrix)
             return plan_systolic(*g, a, b, out_type, op.math_dtype, hw, op.flops,
                                  static_cast<double>(op.bytes_read() + op.bytes_written()));
-        return plan_gemm(*g, a, b, out_type, op.math_dtype, hw, dram_bw, op.flops,
+        return plan_gemm(*g, a, b, out_type, path, hw, dram_bw, op.flops,
                          static_cast<double>(op.bytes_read() + op.bytes_written()));
     }
     if (const auto* c = std::get_if<ConvDims>(&op.dims)) {
@@ -294,9 +327,10 @@ TileProgram plan_kernel(const Op& op, const HardwareSpec& hw, const RuntimeSpec&
                          c->in_channels / c->groups * kernel};
         const DType a = op.reads.empty() ? DType::bf16 : op.reads.front().dtype;
         const double op_bytes = static_cast<double>(op.bytes_read() + op.bytes_written());
-        if (hw.matrix.kind == MatrixEngineKind::systolic_array)
+        const MathPath path = math_path(hw, op.math_dtype);
+        if (hw.matrix.kind == MatrixEngineKind::systolic_array && path.engine == EngineKind::matrix)
             return plan_systolic(g, a, a, out_type, op.math_dtype, hw, op.flops, op_bytes);
-        return plan_gemm(g, a, a, out_type, op.math_dtype, hw, dram_bw, op.flops, op_bytes);
+        return plan_gemm(g, a, a, out_type, path, hw, dram_bw, op.flops, op_bytes);
     }
     if (const auto* a = std::get_if<AttentionDims>(&op.dims)) return plan_attention(op, *a, hw);
     std::int64_t rows = 0;

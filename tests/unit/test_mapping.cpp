@@ -27,6 +27,38 @@ TEST(Mapping, LargeGemmTilesCoverTheOutputOnce) {
     EXPECT_GT(big.dram_bytes_per_tile * static_cast<double>(big.tiles), 3.0 * 4096 * 4096 * 2);
 }
 
+// A product runs on the matrix path of its dtype, else on one that keeps its precision, else on
+// the vector unit: an A100 has no fp32 or fp8 tensor-core path (fp32 GEMMs run on CUDA cores at
+// 128 FLOPs/clk per SM under PyTorch's default, fp8 is upcast to 16-bit), a V100 no bf16, a TPU
+// runs fp32 as one bf16 pass, an int8-only NPU runs fp16 on its vector unit. Once a missing path
+// fell to the first entry of a fallback list, int8: an A100 fp32 GEMM ran at 300 TFLOP/s.
+TEST(Mapping, EachDtypeRunsWhereItsPrecisionIsKept) {
+    const auto a100 = load_hardware("a100-sxm-80gb");
+    auto total_cycles = [](const TileProgram& p) {
+        return p.compute_cycles_per_tile * static_cast<double>(p.tiles) / static_cast<double>(p.tiles_per_core_at_once);
+    };
+    const double flops = 2.0 * 2048 * 2048 * 2048;
+    const auto fp32 = plan_op(gemm_op(1, 2048, 2048, 2048, DType::fp32), a100);
+    EXPECT_EQ(fp32.engine, EngineKind::vector);
+    EXPECT_EQ(fp32.vector_dtype, DType::fp32);
+    EXPECT_DOUBLE_EQ(fp32.matrix_flops_per_tile, 0);
+    EXPECT_NE(fp32.mapping.find("vector unit"), std::string::npos);
+    EXPECT_NEAR(total_cycles(fp32), flops / 128, flops / 128 * 0.02);  // within tile padding
+    const auto tf32 = plan_op(gemm_op(1, 2048, 2048, 2048, DType::tf32), a100);
+    EXPECT_EQ(tf32.matrix_dtype, DType::tf32);
+    EXPECT_DOUBLE_EQ(total_cycles(tf32), flops / 1024);
+    EXPECT_EQ(plan_op(gemm_op(1, 2048, 2048, 2048, DType::fp8), a100).matrix_dtype, DType::fp16);
+    EXPECT_EQ(plan_op(gemm_op(1, 2048, 2048, 2048, DType::int4), a100).matrix_dtype, DType::int4);
+
+    EXPECT_EQ(plan_op(gemm_op(1, 2048, 2048, 2048, DType::bf16), load_hardware("v100-sxm2")).engine, EngineKind::vector);
+    const auto tpu = plan_op(gemm_op(1, 2048, 2048, 2048, DType::fp32), load_hardware("tpu-v5e"));
+    EXPECT_EQ(tpu.matrix_dtype, DType::bf16);
+    EXPECT_NE(tpu.mapping.find("systolic"), std::string::npos);
+    const auto npu = plan_op(gemm_op(1, 2048, 2048, 2048, DType::fp16), load_hardware("mobile-npu-int8"));
+    EXPECT_EQ(npu.engine, EngineKind::vector);
+    EXPECT_EQ(npu.vector_dtype, DType::fp16);
+}
+
 TEST(Mapping, SystolicBlocksPayFillAndDrain) {
     const auto hw = load_hardware("tpu-v4");  // 128 x 128 MXUs
     const auto p = plan_op(gemm_op(1, 1000, 512, 256, DType::bf16), hw);
