@@ -62,7 +62,19 @@ const Schema<ClockSpec>& clock_schema() {
                               .number("sustained_mhz", &ClockSpec::sustained_mhz, std::nullopt, "MHz",
                                       "Clock held under a dense load; every derived peak uses it.", 1)
                               .number("boost_mhz", &ClockSpec::boost_mhz, std::nullopt, "MHz",
-                                      "Vendor maximum clock, for reference.", 1);
+                                      "Vendor maximum clock, for reference.", 1)
+                              .custom("matrix_clock_fraction", "object dtype -> number in (0, 1]", "{}",
+                                      "Share of sustained_mhz the matrix engine holds for a dtype whose best measured "
+                                      "dense GEMM implies a lower clock (power-limited: FP8 on an H100 reaches 0.883 of "
+                                      "BF16's rate per FLOP/clk); its peak and every product of that dtype use it.",
+                                      [](ClockSpec& c, const json& j, const ConfigContext& at) {
+                                          read_dtype_rates(c.matrix_clock_fraction, j, at);
+                                          for (const auto& [d, f] : c.matrix_clock_fraction)
+                                              if (f <= 0 || f > 1)
+                                                  at.at(std::string(workloads::to_string(d)))
+                                                      .fail("expected a fraction in (0, 1]");
+                                      },
+                                      [](ClockSpec& c) { c.matrix_clock_fraction.clear(); });
     return s;
 }
 
@@ -229,10 +241,15 @@ std::filesystem::path hardware_dir() { return workloads::config_dir() / "hardwar
 
 }  // namespace
 
+double ClockSpec::matrix_mhz(DType t) const {
+    const auto it = matrix_clock_fraction.find(t);
+    return it == matrix_clock_fraction.end() ? sustained_mhz : sustained_mhz * it->second;
+}
+
 double HardwareSpec::peak_matrix_flops(DType t) const {
     const auto it = matrix.dense_flops_per_cycle.find(t);
     if (it == matrix.dense_flops_per_cycle.end()) return 0;
-    return it->second * static_cast<double>(cores) * clock.sustained_mhz * 1e6;
+    return it->second * static_cast<double>(cores) * clock.matrix_mhz(t) * 1e6;
 }
 
 namespace {
@@ -247,7 +264,7 @@ const OnChipLevelSpec* HardwareSpec::core_level() const { return first_level(on_
 const OnChipLevelSpec* HardwareSpec::chip_level() const { return first_level(on_chip, false); }
 
 double HardwareSpec::peak_matrix_flops_at_boost(DType t) const {
-    return peak_matrix_flops(t) * clock.boost_mhz / clock.sustained_mhz;
+    return peak_matrix_flops(t) * clock.boost_mhz / clock.matrix_mhz(t);
 }
 
 double HardwareSpec::peak_vector_flops(DType t) const {

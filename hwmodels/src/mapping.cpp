@@ -69,8 +69,10 @@ MathPath math_path(const HardwareSpec& hw, DType math) {
     }
     const bool floating = math == DType::fp32 || math == DType::tf32 || math == DType::fp16;
     if (floating && hw.matrix.kind == MatrixEngineKind::systolic_array) tried.push_back(DType::bf16);
+    // Per cycle of the sustained clock the replay runs at; a dtype clocked lower does less.
     for (DType d : tried)
-        if (auto it = rates.find(d); it != rates.end()) return {d, it->second, EngineKind::matrix};
+        if (auto it = rates.find(d); it != rates.end())
+            return {d, it->second * hw.clock.matrix_mhz(d) / hw.clock.sustained_mhz, EngineKind::matrix};
     const auto [d, rate] = vector_path(hw, math);
     return {d, rate, EngineKind::vector};
 }
@@ -88,14 +90,14 @@ std::pair<DType, double> vector_path(const HardwareSpec& hw, DType t) {
 // Per-core on-chip traffic of a tensor-core GEMM tile, for the energy model only (it does not
 // bound time: the core's own SRAM bandwidth is part of the engine's rate). Operands arrive from
 // L2 into shared memory (written once), and each warp reads its A and B panels from there, so a
-// tm x tn block split into wm x wn warp tiles reads k x (tm x tn / wn + tm x tn / wm) elements;
+// tm x tn block split into wm x wn warp tiles reads k x (tm x tn / wn) of A and k x (tm x tn / wm) of B;
 // warp tiles are half the block, at most 64 x 64 (CUTLASS's default warp shapes for these blocks).
-double gemm_core_sram_bytes(std::int64_t tm, std::int64_t tn, std::int64_t k, double elem) {
-    const double in = static_cast<double>((tm + tn) * k) * elem;
+double gemm_core_sram_bytes(std::int64_t tm, std::int64_t tn, std::int64_t k, double a_elem, double b_elem) {
+    const double in = static_cast<double>(k) * (static_cast<double>(tm) * a_elem + static_cast<double>(tn) * b_elem);
     const double wm = static_cast<double>(std::min<std::int64_t>(64, std::max<std::int64_t>(1, tm / 2)));
     const double wn = static_cast<double>(std::min<std::int64_t>(64, std::max<std::int64_t>(1, tn / 2)));
     const double mn = static_cast<double>(tm * tn);
-    return in + static_cast<double>(k) * elem * (mn / wn + mn / wm);
+    return in + static_cast<double>(k) * (mn / wn * a_elem + mn / wm * b_elem);
 }
 
 // Thread-block tiling with waves over the cores and split-K for skinny shapes; the candidate
@@ -111,13 +113,15 @@ TileProgram plan_gemm(const GemmDims& g, DType a_type, DType b_type, DType out_t
     const double l2_bw = l2 ? l2->bandwidth_gbps * 1e9 : hw.memory_bandwidth_bytes_per_s();
     const double a_bytes = bytes_of(g.batch * g.m * g.k, a_type), b_bytes = bytes_of(g.batch * g.k * g.n, b_type);
     const double c_bytes = bytes_of(g.batch * g.m * g.n, out_type);
-    const double elem = static_cast<double>(workloads::bits_per_element(a_type)) / 8;
+    // Each operand's panels move at its own width (int4 weights against fp16 activations).
+    const double a_elem = static_cast<double>(workloads::bits_per_element(a_type)) / 8;
+    const double b_elem = static_cast<double>(workloads::bits_per_element(b_type)) / 8;
 
     TileProgram best;
     double best_time = std::numeric_limits<double>::infinity();
     for (const auto& t : kGemmTiles) {
         const std::int64_t tm = t[0], tn = t[1];
-        const double smem_per_tile = static_cast<double>((tm + tn) * kGemmTileK * kGemmStages) * elem;
+        const double smem_per_tile = static_cast<double>(kGemmTileK * kGemmStages) * (static_cast<double>(tm) * a_elem + static_cast<double>(tn) * b_elem);
         const std::int64_t per_core =
             smem ? std::clamp<std::int64_t>(static_cast<std::int64_t>(smem->capacity_kib * 1024 / smem_per_tile), 1,
                                             kMaxTilesPerCore)
@@ -140,7 +144,8 @@ TileProgram plan_gemm(const GemmDims& g, DType a_type, DType b_type, DType out_t
                        b_bytes * std::max(1.0, std::ceil(static_cast<double>(g.m) / (tm * block))) + c_bytes;
             }
             if (split > 1) dram += 2.0 * split * g.batch * g.m * g.n * 4;  // fp32 partials out and back in
-            const double l2_traffic = static_cast<double>(tiles) * (tm + tn) * k_tile * elem;
+            const double l2_traffic =
+                static_cast<double>(tiles) * static_cast<double>(k_tile) * (static_cast<double>(tm) * a_elem + static_cast<double>(tn) * b_elem);
             const double waves = std::ceil(static_cast<double>(tiles) / static_cast<double>(hw.cores * resident));
             // A wave runs `resident` tiles at once on every core, each at that share of its rate.
             // Split-K pays a second launch (the reduction kernel), which can outweigh its gain.
@@ -167,7 +172,7 @@ TileProgram plan_gemm(const GemmDims& g, DType a_type, DType b_type, DType out_t
                 best.matrix_flops_per_tile = on_matrix ? tile_flops : 0;
                 best.vector_dtype = on_matrix ? DType::fp32 : path.dtype;
                 best.vector_flops_per_tile = on_matrix ? reduction : tile_flops + reduction;
-                best.core_sram_bytes_per_tile = gemm_core_sram_bytes(tm, tn, k_tile, elem);
+                best.core_sram_bytes_per_tile = gemm_core_sram_bytes(tm, tn, k_tile, a_elem, b_elem);
             }
         }
     }
@@ -193,8 +198,11 @@ TileProgram plan_systolic(const GemmDims& g, DType a_type, DType b_type, DType o
     p.tiles_per_core_at_once = std::max<std::int64_t>(1, hw.matrix.units_per_core);
     const double blocks_per_array = std::ceil(static_cast<double>(p.tiles) /
                                               static_cast<double>(hw.cores * p.tiles_per_core_at_once));
-    p.compute_cycles_per_tile = static_cast<double>(std::max(rows, g.m)) +
-                                static_cast<double>(rows + cols - 2) / blocks_per_array;
+    // In cycles of the sustained clock: a dtype the array runs at a lower clock takes more of them.
+    const DType path = math_path(hw, math).dtype;
+    p.compute_cycles_per_tile = (static_cast<double>(std::max(rows, g.m)) +
+                                 static_cast<double>(rows + cols - 2) / blocks_per_array) *
+                                hw.clock.sustained_mhz / hw.clock.matrix_mhz(path);
     // Weights are read once; the input rows once per column block unless they stay on chip; the
     // outputs are accumulated on chip and written once.
     const auto* chip = hw.chip_level();
@@ -207,7 +215,7 @@ TileProgram plan_systolic(const GemmDims& g, DType a_type, DType b_type, DType o
     // Energy counts: a block does 2 x M x R x C FLOPs (padded blocks too); its operands are written
     // into the core's buffer once and streamed into the array once (partial sums stay in the
     // array's accumulators).
-    p.matrix_dtype = math_path(hw, math).dtype;
+    p.matrix_dtype = path;
     p.matrix_flops_per_tile = 2.0 * static_cast<double>(g.m) * static_cast<double>(rows * cols);
     p.core_sram_bytes_per_tile = 2 * p.l2_bytes_per_tile;
     p.mapping = "systolic " + std::to_string(rows) + "x" + std::to_string(cols) + " weight-stationary, " +

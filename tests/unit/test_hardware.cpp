@@ -6,6 +6,7 @@
 #include <fstream>
 
 #include "fmsim/hwmodels/hardware.hpp"
+#include "fmsim/hwmodels/hardware_json.hpp"
 #include "fmsim/hwmodels/mapping.hpp"
 #include "fmsim/hwmodels/runtime.hpp"
 #include "fmsim/workloads/errors.hpp"
@@ -219,6 +220,34 @@ TEST(Runtime, BadKernelRulesNameTheirPlace) {
                   .find("/op_kernels/0/kernels/0/launches"),
               std::string::npos);
     EXPECT_NE(error_of(R"([{"kind": "matmul", "source": "s"}])").find("missing required key 'kernels'"), std::string::npos);
+}
+
+// An H100 holds a lower clock under FP8 GEMMs than under BF16 (MAMF FP8 1402.6 against 2 x 794.5
+// TFLOP/s): the preset's FP8 clock fraction reproduces the measured FP8 peak, leaves BF16 alone and
+// follows a what-if change of the sustained clock.
+TEST(Hardware, Fp8RunsAtItsMeasuredClock) {
+    const auto h = load_hardware("h100-sxm");
+    EXPECT_NEAR(h.peak_matrix_flops(DType::fp8) / 1e12, 1402.6, 1402.6 * 0.002);
+    EXPECT_NEAR(h.peak_matrix_flops(DType::bf16) / 1e12, 794.5, 794.5 * 0.002);
+    EXPECT_DOUBLE_EQ(h.peak_matrix_flops_at_boost(DType::fp8), 132.0 * 8192 * 1830e6);  // the spec
+    const auto plan = plan_op(gemm_op(1, 4096, 4096, 4096, DType::fp8), h);
+    const auto bf16 = plan_op(gemm_op(1, 4096, 4096, 4096, DType::bf16), h);
+    // Per tile, FP8 takes half BF16's cycles at the BF16 clock, divided by the fraction.
+    EXPECT_NEAR(plan.compute_cycles_per_tile * static_cast<double>(plan.tiles) / static_cast<double>(plan.tiles_per_core_at_once),
+                bf16.compute_cycles_per_tile * static_cast<double>(bf16.tiles) / static_cast<double>(bf16.tiles_per_core_at_once) / 2 / 0.883,
+                1e-6 * bf16.compute_cycles_per_tile * static_cast<double>(bf16.tiles));
+    auto j = nlohmann::json::parse(std::ifstream(fmsim::workloads::config_dir() / "hardware" / "h100-sxm.json"));
+    j["clock"]["sustained_mhz"] = 1000;
+    const auto slow = hardware_from_json(j, {"h100.json", ""}, "h100", fmsim::workloads::config_dir() / "hardware");
+    EXPECT_DOUBLE_EQ(slow.clock.matrix_mhz(DType::fp8), 883);
+    j["clock"]["matrix_clock_fraction"]["fp8"] = 1.2;
+    try {
+        hardware_from_json(j, {"h100.json", ""}, "h100", fmsim::workloads::config_dir() / "hardware");
+        ADD_FAILURE() << "no error";
+    } catch (const fmsim::ConfigError& e) {
+        EXPECT_NE(std::string(e.what()).find("/clock/matrix_clock_fraction/fp8: expected a fraction in (0, 1]"),
+                  std::string::npos) << e.what();
+    }
 }
 
 TEST(Hardware, StreamEfficiencyIsAFraction) {

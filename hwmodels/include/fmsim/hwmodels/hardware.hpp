@@ -23,6 +23,10 @@ std::string_view to_string(MatrixEngineKind k);
 struct ClockSpec {
     double sustained_mhz = 0;  // the clock held under a dense load: the one peaks are computed from
     double boost_mhz = 0;      // the vendor's maximum, for reference
+    // The share of sustained_mhz the matrix engine holds for dtypes whose best measured GEMM says
+    // it is lower (a denser datapath draws more power and throttles further: H100 FP8 0.883).
+    std::map<DType, double> matrix_clock_fraction;
+    double matrix_mhz(DType t) const;  // sustained_mhz x the dtype's fraction (1 without one)
 };
 
 struct MatrixEngineSpec {
