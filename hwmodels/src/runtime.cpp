@@ -68,6 +68,19 @@ const Schema<OpKernels>& op_kernels_schema() {
             .string("name", &OpKernels::name, "",
                     "The last dotted part of the op's name (`rope`, `qkv_proj`: `fmsim graph --export-json` lists "
                     "them); empty = every op of the kind.")
+            .custom("families", "list of strings", "[] (every model)",
+                    "Model families (the config's model_type: llama, mistral, gpt2, ...) whose code the rule "
+                    "describes; a model of another family runs the op as one kernel.",
+                    [](OpKernels& r, const json& j, const ConfigContext& at) {
+                        if (!j.is_array()) at.fail("expected a list of model families, got " + workloads::json_type_name(j));
+                        for (std::size_t i = 0; i < j.size(); ++i) {
+                            if (!j[i].is_string())
+                                at.at(std::to_string(i)).fail("expected a model family (string), got " +
+                                                              workloads::json_type_name(j[i]));
+                            r.families.push_back(j[i].get<std::string>());
+                        }
+                    },
+                    [](OpKernels& r) { r.families.clear(); })
             .string("source", &OpKernels::source, std::nullopt, "The code the kernels were counted from.")
             .custom("kernels", "list of objects (runtime.op_kernels[].kernels[])", "required",
                     "The kernels, in launch order; an empty list launches nothing (another op's kernels do its work).",
@@ -156,6 +169,14 @@ const OpKernels* RuntimeSpec::kernels_for(const workloads::Op& op) const {
     for (const OpKernels& r : op_kernels)
         if (r.kind == kind && (r.name.empty() || r.name == leaf)) return &r;
     return nullptr;
+}
+
+RuntimeSpec RuntimeSpec::for_model_family(const std::string& family) const {
+    RuntimeSpec r = *this;
+    std::erase_if(r.op_kernels, [&](const OpKernels& k) {
+        return !k.families.empty() && std::find(k.families.begin(), k.families.end(), family) == k.families.end();
+    });
+    return r;
 }
 
 std::vector<std::string> runtime_names() { return workloads::json_file_stems(runtime_dir()); }

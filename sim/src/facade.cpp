@@ -53,9 +53,11 @@ ReplayResult replay_workload(const GraphResult& g, const std::string& hardware, 
     return replay_workload(g, hwmodels::load_hardware(hardware), hwmodels::load_runtime(runtime));
 }
 
-ReplayResult replay_workload(const GraphResult& g, const hwmodels::HardwareSpec& hw, const hwmodels::RuntimeSpec& rt,
-                             const ReplayOptions& options) {
+ReplayResult replay_workload(const GraphResult& g, const hwmodels::HardwareSpec& hw,
+                             const hwmodels::RuntimeSpec& stack, const ReplayOptions& options) {
     const Workload& w = g.workload;
+    // The stack's kernel lists that describe this model's code (op_kernels rules name families).
+    const hwmodels::RuntimeSpec rt = stack.for_model_family(w.family);
     ReplayResult r;
     r.memory_channels = hw.memory.channels;
     r.hardware = hw.name;

@@ -197,6 +197,11 @@ TEST(Runtime, EagerModelCodeRunsAnOpAsSeveralKernels) {
     // Ops without a rule, and every op under the other stacks, stay one kernel.
     EXPECT_EQ(hf.kernels_for(find("layers.3.o_proj")), nullptr);
     EXPECT_EQ(load_runtime("pytorch-eager").kernels_for(norm), nullptr);
+    // The rules describe LLaMA-family code: GPT-2's packed c_attn and GELU are not LLaMA's q/k/v
+    // and SiLU, so a GPT-2 run keeps one kernel per op.
+    EXPECT_EQ(hf.for_model_family("llama").op_kernels.size(), hf.op_kernels.size());
+    EXPECT_EQ(hf.for_model_family("mistral").op_kernels.size(), hf.op_kernels.size());
+    EXPECT_TRUE(hf.for_model_family("gpt2").op_kernels.empty());
 }
 
 TEST(Runtime, BadKernelRulesNameTheirPlace) {
@@ -220,6 +225,9 @@ TEST(Runtime, BadKernelRulesNameTheirPlace) {
                   .find("/op_kernels/0/kernels/0/launches"),
               std::string::npos);
     EXPECT_NE(error_of(R"([{"kind": "matmul", "source": "s"}])").find("missing required key 'kernels'"), std::string::npos);
+    EXPECT_NE(error_of(R"([{"kind": "matmul", "families": ["llama", 2], "source": "s", "kernels": []}])")
+                  .find("/op_kernels/0/families/1: expected a model family (string)"),
+              std::string::npos);
 }
 
 // An H100 holds a lower clock under FP8 GEMMs than under BF16 (MAMF FP8 1402.6 against 2 x 794.5

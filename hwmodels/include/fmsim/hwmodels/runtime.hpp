@@ -38,6 +38,7 @@ struct KernelStep {
 struct OpKernels {
     std::string kind;  // an op kind (fmsim graph --export-json)
     std::string name;  // the op name's last dotted part ("rope", "qkv_proj"); "" = any op of the kind
+    std::vector<std::string> families;  // model families (Hugging Face model_type) it describes; empty = all
     std::string source;
     std::vector<KernelStep> kernels;
 };
@@ -59,6 +60,8 @@ struct RuntimeSpec {
 
     // The rule for a forward op, or null (the op is one kernel).
     const OpKernels* kernels_for(const workloads::Op& op) const;
+    // This stack running a model of `family`: the op_kernels rules that describe its code.
+    RuntimeSpec for_model_family(const std::string& family) const;
 
     // Host dispatch of one call of `op` (0 under CUDA graphs).
     double dispatch_s(const workloads::Op& op) const;
