@@ -288,3 +288,72 @@ def energy_per_response_cases():
 
 
 energy_per_response_cases()
+
+
+def memory_cases():
+    """Group E_memory of published_cases.json: device memory against fmsim's memory timeline. NVML's
+    and llama.cpp's figures are MiB/GiB (printed as MB/GB); mmseg's is torch.cuda.max_memory_allocated
+    (no CUDA context)."""
+    cases = {c["id"]: c for c in json.loads((root / "tests" / "data" / "published_cases.json").read_text())}
+    mib, gib = 2**20, 2**30
+
+    def peak(*args):
+        return graph(*args)["replay"]
+
+    def scenario(path, *sets):
+        args = [fmsim, "run", str(root / path), "--json", "-"]
+        for x in sets:
+            args += ["--set", x]
+        return json.loads(subprocess.run(args, check=True, capture_output=True, text=True).stdout)
+
+    rows = []
+
+    def row(cid, what, measured, sim, unit, note, bound=None):
+        if bound:
+            holds = sim <= measured if bound == "<" else sim >= measured
+            verdict = f"{'holds' if holds else 'violated'} ({sim:,.1f} {unit} {'<' if bound == '<' else '>'} {measured:,.0f})"
+            rows.append(f"| {cid} | {what} | {bound} {measured:,.0f} {unit} | {sim:,.1f} {unit} | {verdict} | {note} |")
+        else:
+            e = (sim - measured) / measured
+            rows.append(f"| {cid} | {what} | {measured:,.2f} {unit} | {sim:,.2f} {unit} | {e * 100:+.1f}% | {note} |")
+
+    # E02: BERT-large fp32 weights just loaded: weights + the PyTorch process's context.
+    m = peak("bert-large", "--phase", "encode", "--batch", "1", "--input-len", "8", "--precision", "fp32",
+             "--hardware", "v100-sxm2")["memory_at_peak"]
+    row("E02", "BERT-large fp32 weights loaded, V100 (NVML)", cases["E02"]["value"],
+        (m["weights_bytes"] + m["runtime_bytes"]) / mib, "MiB",
+        "weights + `pytorch-eager`'s 1408 MB context, which E11 (1343 MiB, the context alone) set")
+    # E01: the HF Trainer run (fp32, AdamW, batch 4 x 512, eager attention of 2023).
+    r = peak("bert-large", "--phase", "train", "--batch", "4", "--input-len", "512", "--precision", "fp32",
+             "--attention", "unfused", "--hardware", "v100-sxm2")
+    row("E01", "BERT-large training, fp32 AdamW, batch 4 x 512, V100 (NVML)", cases["E01"]["value"],
+        r["memory_peak_bytes"] / mib, "MiB",
+        "unfused attention (transformers' BERT of 2023); NVML counts the caching allocator's reserve, fmsim the tensors")
+    # E12, E08: weight file sizes (llama.cpp's table, GiB).
+    w = graph("llama2-7b", "--precision", "fp16")["weight_bytes"]
+    row("E12", "LLaMA 2 7B weights, f16 GGUF", cases["E12"]["value"], w / gib, "GiB", "")
+    w = graph("llama3.1-70b", "--weights", "int4")["weight_bytes"]
+    row("E08", "LLaMA 3 70B weights, Q4_K_M GGUF", cases["E08"]["value"], w / gib, "GiB",
+        "fmsim's int4 is 4 bits per weight with no scales; Q4_K_M averages 4.8 (k-quant blocks, 6-bit parts)")
+    # E10, E03: QLoRA's bounds for LLaMA 65B.
+    j = graph("llama-65b", "--phase", "train", "--batch", "1", "--input-len", "512", "--precision", "bf16")
+    row("E10", "LLaMA 65B full 16-bit fine-tuning", cases["E10"]["value"],
+        (j["weight_bytes"] + j["gradient_bytes"] + j["optimizer_state_bytes"]) / 1e9, "GB",
+        "weights, gradients and AdamW states alone (bf16 weights and gradients, fp32 master copy and moments)", ">")
+    q = scenario("configs/scenarios/llama2-13b-qlora-l4.json", "model=llama-65b", "hardware=a100-sxm-80gb",
+                 "runtime=pytorch-eager", "input_len=512")["memory"]
+    row("E03", "LLaMA 65B QLoRA (NF4 base, rank-64 adapters, full recomputation), batch 1 x 512", cases["E03"]["value"],
+        q["peak_bytes_per_device"] / 1e9, "GB", "the shipped QLoRA scenario with the 65B model; PyTorch context included", "<")
+    # E06: mmseg's max_memory_allocated (no context), SegFormer-B0 ADE20K 512x512, 2 images per GPU, fp32.
+    r = peak("segformer-b0", "--phase", "train", "--batch", "2", "--precision", "fp32", "--hardware", "v100-sxm2")
+    row("E06", "SegFormer-B0 training, 2 x 512x512 per GPU, fp32 (mmseg)", cases["E06"]["value"],
+        (r["memory_peak_bytes"] - r["memory_at_peak"]["runtime_bytes"]) / gib, "GiB",
+        "max_memory_allocated: no context; mmseg's SyncBN and cuDNN convolution workspaces are not modelled")
+    print("\n## Device memory (group E_memory)\n")
+    print("| case | what | published | fmsim | error | note |")
+    print("|---|---|---|---|---|---|")
+    print("\n".join(rows))
+
+
+memory_cases()
+

@@ -38,7 +38,8 @@ void MemoryChart::setResult(const RunResult& r) {
                                                                         {"KV cache", &m.kvCache},
                                                                         {"activations", &m.activations},
                                                                         {"workspace", &m.workspace},
-                                                                        {"training state", &m.trainingState}};
+                                                                        {"training state", &m.trainingState},
+                                                                        {"runtime", &m.runtime}};
         auto* x = new QValueAxis;
         styleAxis(x, "time from the start of the run (" + tu.name + ")");
         x->setRange(0, m.timeS.back() / tu.scale);

@@ -124,7 +124,8 @@ RunResult RunResult::parse(const QByteArray& envelope, const QByteArray& opsCsv,
     r.memoryChannels = e.value("memory_channels").toInt();
     const QJsonObject t = e.value("memory_timeline").toObject();
     r.memory = {numbers(t, "time_s"),          numbers(t, "weights_bytes"),   numbers(t, "kv_cache_bytes"),
-                numbers(t, "activation_bytes"), numbers(t, "workspace_bytes"), numbers(t, "training_state_bytes")};
+                numbers(t, "activation_bytes"), numbers(t, "workspace_bytes"), numbers(t, "training_state_bytes"),
+                numbers(t, "runtime_bytes")};
     r.opsCsv = opsCsv;
     r.memoryCsv = memoryCsv;
     r.ops = parseOpsCsv(opsCsv);

@@ -21,7 +21,7 @@ struct OpRow {
 
 // Device memory over time (bytes), one entry per timeline point.
 struct MemorySeries {
-    QVector<double> timeS, weights, kvCache, activations, workspace, trainingState;
+    QVector<double> timeS, weights, kvCache, activations, workspace, trainingState, runtime;
 };
 
 struct RunResult {

@@ -123,6 +123,9 @@ const Schema<RuntimeSpec>& runtime_schema() {
                     "Host cost of launching one captured graph (one per stage); with cuda_graphs only.")
             .number("graph_kernel_gap_us", &RuntimeSpec::graph_kernel_gap_us, 0.0, "us",
                     "Device-side gap between consecutive kernels of a graph; with cuda_graphs only.")
+            .number("context_memory_mb", &RuntimeSpec::context_memory_mb, 0.0, "MB",
+                    "Device memory the stack holds before its first tensor (the CUDA context, library "
+                    "handles, loaded kernel images); counted in every memory timeline and verdict.", 0)
             .fraction("kernel_bandwidth_fraction", &RuntimeSpec::kernel_bandwidth_fraction, 1.0,
                     "Fraction of the device's streaming bandwidth (hardware memory.stream_efficiency x peak) "
                     "that this stack's kernels reach on their DRAM traffic; 1 when its libraries stream at "

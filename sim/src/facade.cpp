@@ -87,6 +87,7 @@ ReplayResult replay_workload(const GraphResult& g, const hwmodels::HardwareSpec&
             m.activation_bytes = static_cast<double>(live[o.op]);
             m.workspace_bytes = tl.kernel_of(o).plan.workspace_bytes;
             m.training_state_bytes = static_cast<double>(st.gradient_bytes + st.optimizer_state_bytes);
+            m.runtime_bytes = rt.context_memory_mb * 1e6;
             r.memory_timeline.push_back(m);
             if (m.total_bytes() > r.memory_at_peak.total_bytes()) r.memory_at_peak = m;
         }
@@ -173,10 +174,10 @@ std::string replay_text(const ReplayResult& r, const std::vector<std::pair<std::
     }
     const auto& m = r.memory_at_peak;
     std::snprintf(buf, sizeof buf,
-                  "  %-18sweights %.2f, KV cache %.2f, activations %.2f, workspace %.3f, training state %.2f GB "
-                  "at %.3f ms\n",
+                  "  %-18sweights %.2f, KV cache %.2f, activations %.2f, workspace %.3f, training state %.2f, "
+                  "runtime %.2f GB at %.3f ms\n",
                   "memory at peak", m.weights_bytes / 1e9, m.kv_cache_bytes / 1e9, m.activation_bytes / 1e9,
-                  m.workspace_bytes / 1e9, m.training_state_bytes / 1e9, m.time_s * 1e3);
+                  m.workspace_bytes / 1e9, m.training_state_bytes / 1e9, m.runtime_bytes / 1e9, m.time_s * 1e3);
     os << buf;
     std::snprintf(buf, sizeof buf, "  %-18s%lld simulated, %lld reused\n", "kernels",
                   static_cast<long long>(r.kernels_simulated), static_cast<long long>(r.kernels_reused));
@@ -220,6 +221,7 @@ nlohmann::ordered_json memory_point_json(const MemoryPoint& m) {
             {"activation_bytes", m.activation_bytes},
             {"workspace_bytes", m.workspace_bytes},
             {"training_state_bytes", m.training_state_bytes},
+            {"runtime_bytes", m.runtime_bytes},
             {"total_bytes", m.total_bytes()}};
 }
 }  // namespace
@@ -271,11 +273,13 @@ std::vector<MemoryPoint> downsample_memory(const std::vector<MemoryPoint>& timel
 
 std::string memory_csv(const ReplayResult& r) {
     std::ostringstream os;
-    os << "time_s,weights_bytes,kv_cache_bytes,activation_bytes,workspace_bytes,training_state_bytes,total_bytes\n";
+    os << "time_s,weights_bytes,kv_cache_bytes,activation_bytes,workspace_bytes,training_state_bytes,runtime_bytes,"
+          "total_bytes\n";
     char buf[256];
     for (const auto& m : r.memory_timeline) {
-        std::snprintf(buf, sizeof buf, "%.9g,%.0f,%.0f,%.0f,%.0f,%.0f,%.0f\n", m.time_s, m.weights_bytes,
-                      m.kv_cache_bytes, m.activation_bytes, m.workspace_bytes, m.training_state_bytes, m.total_bytes());
+        std::snprintf(buf, sizeof buf, "%.9g,%.0f,%.0f,%.0f,%.0f,%.0f,%.0f,%.0f\n", m.time_s, m.weights_bytes,
+                      m.kv_cache_bytes, m.activation_bytes, m.workspace_bytes, m.training_state_bytes, m.runtime_bytes,
+                      m.total_bytes());
         os << buf;
     }
     return os.str();

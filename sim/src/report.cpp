@@ -149,6 +149,7 @@ std::string report_json(const RunReport& r) {
         mem["activation_bytes"] = p->memory_at_peak.activation_bytes;
         mem["workspace_bytes"] = p->memory_at_peak.workspace_bytes;
         mem["training_state_bytes"] = p->memory_at_peak.training_state_bytes;
+        mem["runtime_bytes"] = p->memory_at_peak.runtime_bytes;
         mem["fits"] = p->fits;
         mem["over_bytes"] = p->fits ? 0.0 : p->memory_peak_bytes - p->memory_capacity_bytes;
     } else {
@@ -159,6 +160,7 @@ std::string report_json(const RunReport& r) {
         mem["activation_bytes"] = s.activation_bytes;
         mem["workspace_bytes"] = nullptr;
         mem["training_state_bytes"] = s.gradient_bytes + s.optimizer_state_bytes;
+        mem["runtime_bytes"] = nullptr;
         mem["fits"] = nullptr;
         mem["over_bytes"] = nullptr;
     }

@@ -300,7 +300,8 @@ RunReport run_scaled(const Scenario& sc, const ReplayOptions& options) {
     const double grads = p.zero >= 2 ? grad_bytes / dp : grad_bytes;
     const double states = p.zero >= 1 ? optimizer_bytes / dp : optimizer_bytes;
     const double activations = activation_bytes;
-    t.memory_per_device_bytes = weights + grads + states + activations;
+    const double runtime = sc.runtime.context_memory_mb * 1e6;
+    t.memory_per_device_bytes = weights + grads + states + activations + runtime;
     t.fits = t.memory_per_device_bytes <= hw.memory.capacity_gb * 1e9;
 
     ReplayResult sys = device;
@@ -322,6 +323,7 @@ RunReport run_scaled(const Scenario& sc, const ReplayOptions& options) {
     sys.memory_at_peak.training_state_bytes = grads + states;
     sys.memory_at_peak.activation_bytes = activations;
     sys.memory_at_peak.workspace_bytes = 0;
+    sys.memory_at_peak.runtime_bytes = runtime;
     sys.tokens = tokens_per_step;
     sys.energy_per_token_j = step_energy / tokens_per_step;
     sys.energy_per_sample_j = step_energy / static_cast<double>(global_batch);

@@ -21,7 +21,8 @@ std::string run_envelope_json(const Scenario& sc, const RunReport& r, std::size_
     j["memory_channels"] = sc.hardware ? sc.hardware->memory.channels : 0;
     ojson t = {{"time_s", json::array()},        {"weights_bytes", json::array()},
                {"kv_cache_bytes", json::array()}, {"activation_bytes", json::array()},
-               {"workspace_bytes", json::array()}, {"training_state_bytes", json::array()}};
+               {"workspace_bytes", json::array()}, {"training_state_bytes", json::array()},
+               {"runtime_bytes", json::array()}};
     if (r.replay)
         for (const auto& m : downsample_memory(r.replay->memory_timeline, memory_points)) {
             t["time_s"].push_back(m.time_s);
@@ -30,6 +31,7 @@ std::string run_envelope_json(const Scenario& sc, const RunReport& r, std::size_
             t["activation_bytes"].push_back(m.activation_bytes);
             t["workspace_bytes"].push_back(m.workspace_bytes);
             t["training_state_bytes"].push_back(m.training_state_bytes);
+            t["runtime_bytes"].push_back(m.runtime_bytes);
         }
     j["memory_timeline"] = t;
     return j.dump();

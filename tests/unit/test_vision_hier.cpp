@@ -377,18 +377,25 @@ TEST(VisionHierSegformer, EfficientAttentionBlockEqualsClosedForm) {
     }
 }
 
-TEST(VisionHierSegformer, TrainingIsPerPixelCrossEntropyAtQuarterResolution) {
+// The loss is per pixel of the labels: the 1/4-resolution logits are resized to the 512 x 512 image
+// first (HF SegformerForSemanticSegmentation, mmseg), a copy of 150 x 512 x 512 values per image.
+TEST(VisionHierSegformer, TrainingIsPerPixelCrossEntropyAtLabelResolution) {
     RunSpec r;
     r.phase = RunPhase::train;
     r.batch = 2;
     const auto w = load_model("segformer-b0")->build(r);
     const OpGraph& g = *w.stages.front().graph;
-    bool loss = false, bn_grad = false;
+    bool loss = false, bn_grad = false, upsample = false;
     for (OpId i = 0; i < g.op_count(); ++i) {
         const Op& o = g.op(i);
         if (o.name == "loss") {
             loss = true;
-            EXPECT_EQ(o.reads.front().shape, (Shape{2 * 128 * 128, 150}));  // 150 ADE20K classes per pixel
+            EXPECT_EQ(o.reads.front().shape, (Shape{2 * 512 * 512, 150}));  // 150 ADE20K classes per pixel
+        }
+        if (o.name == "upsample_logits" && o.phase == fmsim::workloads::Phase::forward) {
+            upsample = true;
+            EXPECT_EQ(o.reads.front().shape, (Shape{2, 150, 128, 128}));
+            EXPECT_EQ(o.writes.front().shape, (Shape{2, 150, 512, 512}));
         }
         if (o.name == "decode_head.batch_norm") {
             EXPECT_EQ(o.kind, OpKind::group_norm);  // batch statistics
@@ -397,6 +404,7 @@ TEST(VisionHierSegformer, TrainingIsPerPixelCrossEntropyAtQuarterResolution) {
             if (t.name == "decode_head.batch_norm.weight.grad") bn_grad = true;
     }
     EXPECT_TRUE(loss);
+    EXPECT_TRUE(upsample);
     EXPECT_TRUE(bn_grad);
 }
 

@@ -310,14 +310,21 @@ protected:
         return {Stage{"encode", g, 1}};
     }
 
-    // Cross-entropy over the classes: per pixel of the logit map for segmentation (at the decode
-    // head's 1/4 resolution), per image for classification.
+    // Cross-entropy over the classes: per pixel of the labels for segmentation, per image for
+    // classification. Segmentation labels are at the image's resolution, so the decode head's 1/4
+    // resolution logits are resized to it first (HF SegformerForSemanticSegmentation:
+    // nn.functional.interpolate(logits, size=labels.shape[-2:], mode="bilinear"); mmseg's
+    // decode head resizes the same way before its loss), modelled as a copy as the head's upsamples.
     OpGraph build_training_forward(const RunSpec& run) const override {
         OpGraph g;
         GraphBuilder b(g, run);
-        const Val logits = emit(b, run.batch);
+        Val logits = emit(b, run.batch);
+        const bool segmentation = a_.head == SegformerHead::semantic_segmentation;
+        auto s = b.scope("", std::string(segmentation ? "decode_head" : "encoder"));
+        if (segmentation && (logits.shape[2] != a_.image_h || logits.shape[3] != a_.image_w))
+            logits = b.op(OpKind::memcpy, "upsample_logits", ModuleGroup::head, 0, {logits}, {},
+                          {logits.shape[0], a_.labels, a_.image_h, a_.image_w});
         const std::int64_t rows = element_count(logits.shape) / a_.labels;
-        auto s = b.scope("", std::string(a_.head == SegformerHead::semantic_segmentation ? "decode_head" : "encoder"));
         b.cross_entropy(b.view(logits, {rows, a_.labels}), "loss");
         return g;
     }

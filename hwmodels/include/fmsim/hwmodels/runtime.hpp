@@ -54,6 +54,7 @@ struct RuntimeSpec {
     double graph_launch_us = 0;    // host cost of launching one captured graph (one per stage)
     double graph_kernel_gap_us = 0;  // device-side gap between kernels of a graph
     double kernel_bandwidth_fraction = 1;  // of the device's streaming bandwidth, reached by this stack's kernels
+    double context_memory_mb = 0;  // device memory the stack holds before any tensor (CUDA context, kernel images)
     RowKernelSpec softmax;
     RowKernelSpec norm;  // LayerNorm and RMSNorm
     std::vector<OpKernels> op_kernels;  // tried in order; the first match applies

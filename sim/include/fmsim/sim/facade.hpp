@@ -38,8 +38,10 @@ struct MemoryPoint {
     double time_s = 0;  // when the op starts
     double weights_bytes = 0, kv_cache_bytes = 0, activation_bytes = 0, workspace_bytes = 0;
     double training_state_bytes = 0;  // gradients + optimizer states
+    double runtime_bytes = 0;         // what the software stack holds (RuntimeSpec::context_memory_mb)
     double total_bytes() const {
-        return weights_bytes + kv_cache_bytes + activation_bytes + workspace_bytes + training_state_bytes;
+        return weights_bytes + kv_cache_bytes + activation_bytes + workspace_bytes + training_state_bytes +
+               runtime_bytes;
     }
 };
 
