@@ -160,7 +160,11 @@ const Schema<OffChipMemorySpec>& memory_schema() {
             .fraction("stream_efficiency", &OffChipMemorySpec::stream_efficiency, 0.87,
                     "Fraction of the peak bandwidth that streaming kernels sustain, from a measured STREAM-like "
                     "benchmark of the device. The default is the A100 80GB's BabelStream Triad, 1774 of "
-                    "2039 GB/s (hardware sheet section 8); 'sources' should say where another value comes from.");
+                    "2039 GB/s (hardware sheet section 8); 'sources' should say where another value comes from.")
+            .fraction("allocatable_fraction", &OffChipMemorySpec::allocatable_fraction, 1.0,
+                    "Share of the capacity the accelerator may allocate: below 1 where the memory is shared with "
+                    "a CPU and an operating system that cap the GPU's working set (Apple silicon's Metal "
+                    "recommendedMaxWorkingSetSize). Memory verdicts compare against capacity x this share.");
     return s;
 }
 

@@ -62,7 +62,7 @@ ReplayResult replay_workload(const GraphResult& g, const hwmodels::HardwareSpec&
     r.memory_channels = hw.memory.channels;
     r.hardware = hw.name;
     r.runtime = rt.name;
-    r.memory_capacity_bytes = hw.memory.capacity_gb * 1e9;
+    r.memory_capacity_bytes = hw.memory.allocatable_bytes();
     hwmodels::KernelCache cache;
     std::map<std::string, double> by_op;
     // Each op's line in by_op. Stages share most of their ops (copy-on-write graphs), so an op's

@@ -55,7 +55,9 @@ std::string hardware_text(const HardwareSpec& h) {
     line("matrix peak", matrix + " (dense" + (h.matrix.sparsity_2_4 ? "; 2:4 sparsity doubles it)" : ")"));
     line("vector peak", vector + " TFLOP/s");
     line("ridge point", ridge + " FLOP/byte (matrix peak / memory bandwidth)");
-    line("memory", fixed(h.memory.capacity_gb, 0) + " GB " + h.memory.type + ", " + fixed(h.memory.bandwidth_gbps, 0) +
+    const std::string allocatable =
+        h.memory.allocatable_fraction < 1 ? " (" + fixed(h.memory.allocatable_bytes() / 1e9, 0) + " GB allocatable)" : "";
+    line("memory", fixed(h.memory.capacity_gb, 0) + " GB " + h.memory.type + allocatable + ", " + fixed(h.memory.bandwidth_gbps, 0) +
                        " GB/s (" + fixed(h.achievable_memory_bandwidth_bytes_per_s() / 1e9, 0) + " streaming) over " +
                        std::to_string(h.memory.channels) + " channels, " +
                        fixed(h.memory.latency_ns, 0) + " ns, " + fixed(h.memory.energy_pj_per_bit, 2) + " pJ/bit");
@@ -104,6 +106,7 @@ std::string hardware_json(const HardwareSpec& h) {
                              {"peak_vector_flops_per_s", vec},
                              {"ridge_point_flops_per_byte", ridge},
                              {"memory_capacity_bytes", h.memory.capacity_gb * 1e9},
+                             {"memory_allocatable_bytes", h.memory.allocatable_bytes()},
                              {"memory_bandwidth_bytes_per_s", h.memory_bandwidth_bytes_per_s()},
                              {"memory_streaming_bandwidth_bytes_per_s", h.achievable_memory_bandwidth_bytes_per_s()},
                              {"tdp_w", h.power.tdp_w},

@@ -302,7 +302,7 @@ RunReport run_scaled(const Scenario& sc, const ReplayOptions& options) {
     const double activations = activation_bytes;
     const double runtime = sc.runtime.context_memory_mb * 1e6;
     t.memory_per_device_bytes = weights + grads + states + activations + runtime;
-    t.fits = t.memory_per_device_bytes <= hw.memory.capacity_gb * 1e9;
+    t.fits = t.memory_per_device_bytes <= hw.memory.allocatable_bytes();
 
     ReplayResult sys = device;
     sys.latency_s = t.step_time_s;

@@ -258,6 +258,13 @@ TEST(Hardware, Fp8RunsAtItsMeasuredClock) {
     }
 }
 
+// Unified memory: Metal lets an Apple GPU allocate about 78% of a large Mac's memory (published
+// case E13), so the M2 Max preset's verdicts use 0.78 x 96 GB; discrete GPUs keep all of theirs.
+TEST(Hardware, UnifiedMemoryCapsTheGpusShare) {
+    EXPECT_DOUBLE_EQ(load_hardware("apple-m2-max-gpu").memory.allocatable_bytes(), 0.78 * 96e9);
+    EXPECT_DOUBLE_EQ(load_hardware("h100-sxm").memory.allocatable_bytes(), 80e9);
+}
+
 TEST(Hardware, StreamEfficiencyIsAFraction) {
     EXPECT_DOUBLE_EQ(load_hardware("a100-sxm-80gb").memory.stream_efficiency, 0.87);  // the default
     std::ifstream in(fmsim::workloads::config_dir() / "hardware" / "a100-sxm-80gb.json");

@@ -60,6 +60,8 @@ struct OffChipMemorySpec {
     double latency_ns = 0;
     double energy_pj_per_bit = 0;
     double stream_efficiency = 0;  // fraction of bandwidth_gbps a streaming kernel sustains
+    double allocatable_fraction = 1;  // of capacity_gb the accelerator may allocate (unified memory)
+    double allocatable_bytes() const { return capacity_gb * 1e9 * allocatable_fraction; }
 };
 
 struct HostLinkSpec {
