@@ -197,11 +197,30 @@ TEST(Runtime, EagerModelCodeRunsAnOpAsSeveralKernels) {
     // Ops without a rule, and every op under the other stacks, stay one kernel.
     EXPECT_EQ(hf.kernels_for(find("layers.3.o_proj")), nullptr);
     EXPECT_EQ(load_runtime("pytorch-eager").kernels_for(norm), nullptr);
-    // The rules describe LLaMA-family code: GPT-2's packed c_attn and GELU are not LLaMA's q/k/v
-    // and SiLU, so a GPT-2 run keeps one kernel per op.
-    EXPECT_EQ(hf.for_model_family("llama").op_kernels.size(), hf.op_kernels.size());
-    EXPECT_EQ(hf.for_model_family("mistral").op_kernels.size(), hf.op_kernels.size());
-    EXPECT_TRUE(hf.for_model_family("gpt2").op_kernels.empty());
+    // Each family gets the rules counted from its own code: GPT-2's packed c_attn and Python GELU
+    // are not LLaMA's q/k/v and SiLU; OPT's code is not described (one kernel per op).
+    const auto llama = hf.for_model_family("llama"), gpt2 = hf.for_model_family("gpt2");
+    EXPECT_EQ(llama.op_kernels.size(), hf.for_model_family("mistral").op_kernels.size());
+    EXPECT_EQ(llama.op_kernels.size() + gpt2.op_kernels.size(), hf.op_kernels.size());
+    EXPECT_TRUE(hf.for_model_family("opt").op_kernels.empty());
+    // A GPT-2 decode step: 27 kernels per layer against the graph's 13 (docs: the preset's sources).
+    fmsim::workloads::RunSpec step;
+    step.phase = fmsim::workloads::RunPhase::decode;
+    step.batch = 1;
+    step.input_len = 64;
+    step.attention = fmsim::workloads::AttentionImpl::unfused;
+    const auto w2 = fmsim::workloads::load_model("gpt2")->build(step);
+    const auto& g2 = *w2.stages.front().graph;
+    std::size_t layer0 = 0, ops0 = 0;
+    for (std::size_t i = 0; i < g2.op_count(); ++i) {
+        const auto& op = g2.op(static_cast<fmsim::workloads::OpId>(i));
+        if (op.layer != 0) continue;
+        ++ops0;
+        const auto* rule = gpt2.kernels_for(op);
+        layer0 += rule ? kernel_ops(op, *rule).size() : 1;
+    }
+    EXPECT_EQ(ops0, 13u);
+    EXPECT_EQ(layer0, 27u);
 }
 
 TEST(Runtime, BadKernelRulesNameTheirPlace) {
