@@ -334,7 +334,7 @@ def memory_cases():
     row("E12", "LLaMA 2 7B weights, f16 GGUF", cases["E12"]["value"], w / gib, "GiB", "")
     w = graph("llama3.1-70b", "--weights", "int4")["weight_bytes"]
     row("E08", "LLaMA 3 70B weights, Q4_K_M GGUF", cases["E08"]["value"], w / gib, "GiB",
-        "fmsim's int4 is 4 bits per weight with no scales; Q4_K_M averages 4.8 (k-quant blocks, 6-bit parts)")
+        "fmsim's int4 is 4 bits plus an fp16 scale per 128 (4.125); Q4_K_M averages 4.8 (k-quant blocks, 6-bit parts)")
     # E10, E03: QLoRA's bounds for LLaMA 65B.
     j = graph("llama-65b", "--phase", "train", "--batch", "1", "--input-len", "512", "--precision", "bf16")
     row("E10", "LLaMA 65B full 16-bit fine-tuning", cases["E10"]["value"],

@@ -198,7 +198,7 @@ TEST(ValidationPublished, MemoryCasesDoNotRegress) {
     fp16.precision = fmsim::sim::make_precision("fp16", "", "", "", "");
     within(static_cast<double>(fmsim::workloads::summarize(fmsim::workloads::load_model("llama2-7b")->build(fp16)).weight_bytes) / kGiB,
            12.63, 0.006);
-    // E03: QLoRA of LLaMA 65B under 48 GB (46.3 GB); E10: its full 16-bit fine-tuning over 780 GB.
+    // E03: QLoRA of LLaMA 65B under 48 GB (47.3 GB); E10: its full 16-bit fine-tuning over 780 GB.
     const auto qlora = fmsim::sim::run_scenario(fmsim::sim::load_scenario(
         std::string(FMSIM_SOURCE_DIR) + "/configs/scenarios/llama2-13b-qlora-l4.json",
         {"model=llama-65b", "hardware=a100-sxm-80gb", "runtime=pytorch-eager", "input_len=512"}));

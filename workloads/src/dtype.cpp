@@ -44,8 +44,16 @@ std::string dtype_names() {
     return out;
 }
 
+// int4 tensors store one fp16 scale per group of 128 values beside them: the group size AWQ (Lin
+// et al. 2024) and GPTQ (Frantar et al. 2023) default to, 4.125 bits per value. (QLoRA's NF4 with
+// double-quantized block scales is 4.127; llama.cpp's Q4_0 and MLC's q4f16_1, groups of 32, 4.5.)
+constexpr std::int64_t kInt4GroupSize = 128;
+constexpr std::int64_t kInt4ScaleBits = 16;
+
 std::int64_t storage_bytes(std::int64_t elements, DType t) {
-    return (elements * bits_per_element(t) + 7) / 8;
+    std::int64_t bits = elements * bits_per_element(t);
+    if (t == DType::int4) bits += (elements + kInt4GroupSize - 1) / kInt4GroupSize * kInt4ScaleBits;
+    return (bits + 7) / 8;
 }
 
 }  // namespace fmsim::workloads

@@ -18,7 +18,7 @@ std::optional<DType> parse_dtype(std::string_view name);
 std::string dtype_names();
 
 // Bytes needed to store `elements` values of type `t`, rounded up to whole bytes (int4 packs two
-// values per byte).
+// values per byte and keeps an fp16 scale per 128 of them: dtype.cpp).
 std::int64_t storage_bytes(std::int64_t elements, DType t);
 
 // Precision per tensor class. Weight-only int4 (weights=int4, math=bf16) and W8A8 (weights and
