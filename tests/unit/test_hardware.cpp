@@ -198,11 +198,12 @@ TEST(Runtime, EagerModelCodeRunsAnOpAsSeveralKernels) {
     EXPECT_EQ(hf.kernels_for(find("layers.3.o_proj")), nullptr);
     EXPECT_EQ(load_runtime("pytorch-eager").kernels_for(norm), nullptr);
     // Each family gets the rules counted from its own code: GPT-2's packed c_attn and Python GELU
-    // are not LLaMA's q/k/v and SiLU; OPT's code is not described (one kernel per op).
-    const auto llama = hf.for_model_family("llama"), gpt2 = hf.for_model_family("gpt2");
+    // are not LLaMA's q/k/v and SiLU; T5's code is not described (one kernel per op).
+    const auto llama = hf.for_model_family("llama"), gpt2 = hf.for_model_family("gpt2"),
+               opt = hf.for_model_family("opt");
     EXPECT_EQ(llama.op_kernels.size(), hf.for_model_family("mistral").op_kernels.size());
-    EXPECT_EQ(llama.op_kernels.size() + gpt2.op_kernels.size(), hf.op_kernels.size());
-    EXPECT_TRUE(hf.for_model_family("opt").op_kernels.empty());
+    EXPECT_EQ(llama.op_kernels.size() + gpt2.op_kernels.size() + opt.op_kernels.size(), hf.op_kernels.size());
+    EXPECT_TRUE(hf.for_model_family("t5").op_kernels.empty());
     // A GPT-2 decode step: 27 kernels per layer against the graph's 13 (docs: the preset's sources).
     fmsim::workloads::RunSpec step;
     step.phase = fmsim::workloads::RunPhase::decode;
@@ -221,6 +222,18 @@ TEST(Runtime, EagerModelCodeRunsAnOpAsSeveralKernels) {
     }
     EXPECT_EQ(ops0, 13u);
     EXPECT_EQ(layer0, 27u);
+    // OPT's layer: separate q/k/v with their contiguous copies and the q scaling, the mask add and
+    // clamp, the fp32 softmax and its cast: 25 kernels.
+    const auto wo = fmsim::workloads::load_model("opt-175b")->build(step);
+    const auto& go = *wo.stages.front().graph;
+    std::size_t opt0 = 0;
+    for (std::size_t i = 0; i < go.op_count(); ++i) {
+        const auto& op = go.op(static_cast<fmsim::workloads::OpId>(i));
+        if (op.layer != 0) continue;
+        const auto* rule = opt.kernels_for(op);
+        opt0 += rule ? kernel_ops(op, *rule).size() : 1;
+    }
+    EXPECT_EQ(opt0, 25u);
 }
 
 TEST(Runtime, BadKernelRulesNameTheirPlace) {
