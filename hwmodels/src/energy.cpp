@@ -214,16 +214,14 @@ const Schema<TechFields>& tech_schema() {
                     "SRAM access energy by array size, increasing capacity; a level's energy is interpolated "
                     "log-linearly in capacity, the end points' values outside the range.",
                     [](TechFields& t, const json& j, const ConfigContext& at) {
-                        if (!j.is_array() || j.empty())
-                            at.fail("expected a non-empty list of {capacity_kib, pj_per_byte}, got " +
-                                    workloads::json_type_name(j));
-                        for (std::size_t i = 0; i < j.size(); ++i) {
-                            const auto c = at.at(std::to_string(i));
-                            t.sram.push_back(sram_schema().parse(j[i], c));
-                            if (i > 0 && t.sram[i].capacity_kib <= t.sram[i - 1].capacity_kib)
-                                c.at("capacity_kib").fail("expected more than the previous point's capacity (" +
-                                                          std::to_string(t.sram[i - 1].capacity_kib) + " KiB)");
-                        }
+                        workloads::schema_detail::for_each_in_list(
+                            j, at, "{capacity_kib, pj_per_byte}", true, [&](const json& v, const ConfigContext& c) {
+                                t.sram.push_back(sram_schema().parse(v, c));
+                                const std::size_t i = t.sram.size() - 1;
+                                if (i > 0 && t.sram[i].capacity_kib <= t.sram[i - 1].capacity_kib)
+                                    c.at("capacity_kib").fail("expected more than the previous point's capacity (" +
+                                                              std::to_string(t.sram[i - 1].capacity_kib) + " KiB)");
+                            });
                     },
                     nullptr)
             .custom("measured", "object preset name -> tech.measured.DEVICE", "{}",

@@ -213,10 +213,10 @@ const Schema<HardwareFields>& hardware_schema() {
                     "Compute cores.")
             .custom("on_chip", "list of hardware.on_chip[]", "required", "On-chip memory levels, nearest first.",
                     [](HardwareFields& h, const json& j, const ConfigContext& at) {
-                        if (!j.is_array() || j.empty())
-                            at.fail("expected a non-empty list of levels, got " + workloads::json_type_name(j));
-                        for (std::size_t i = 0; i < j.size(); ++i)
-                            h.on_chip.push_back(on_chip_schema().parse(j[i], at.at(std::to_string(i))));
+                        workloads::schema_detail::for_each_in_list(j, at, "levels", true,
+                                                                   [&](const json& v, const ConfigContext& here) {
+                                                                       h.on_chip.push_back(on_chip_schema().parse(v, here));
+                                                                   });
                     },
                     nullptr)
             .object("memory", &HardwareFields::memory, parser(memory_schema()), "object (hardware.memory)",

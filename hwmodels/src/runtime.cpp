@@ -72,29 +72,27 @@ const Schema<OpKernels>& op_kernels_schema() {
                     "Model families (the config's model_type: llama, mistral, gpt2, ...) whose code the rule "
                     "describes; a model of another family runs the op as one kernel.",
                     [](OpKernels& r, const json& j, const ConfigContext& at) {
-                        if (!j.is_array()) at.fail("expected a list of model families, got " + workloads::json_type_name(j));
-                        for (std::size_t i = 0; i < j.size(); ++i) {
-                            if (!j[i].is_string())
-                                at.at(std::to_string(i)).fail("expected a model family (string), got " +
-                                                              workloads::json_type_name(j[i]));
-                            r.families.push_back(j[i].get<std::string>());
-                        }
+                        workloads::schema_detail::for_each_in_list(
+                            j, at, "model families", false, [&](const json& v, const ConfigContext& here) {
+                                if (!v.is_string())
+                                    here.fail("expected a model family (string), got " + workloads::json_type_name(v));
+                                r.families.push_back(v.get<std::string>());
+                            });
                     },
                     [](OpKernels& r) { r.families.clear(); })
             .string("source", &OpKernels::source, std::nullopt, "The code the kernels were counted from.")
             .custom("kernels", "list of objects (runtime.op_kernels[].kernels[])", "required",
                     "The kernels, in launch order; an empty list launches nothing (another op's kernels do its work).",
                     [](OpKernels& r, const json& j, const ConfigContext& at) {
-                        if (!j.is_array()) at.fail("expected a list of kernels, got " + workloads::json_type_name(j));
                         int op_steps = 0;
-                        for (std::size_t i = 0; i < j.size(); ++i) {
-                            const ConfigContext here = at.at(std::to_string(i));
-                            KernelStep k = kernel_step_schema().parse(j[i], here);
-                            if (k.op && (k.input_bytes > 0 || k.output_bytes > 0 || k.kv_cache_bytes > 0 || k.weights))
-                                here.fail("expected no bytes on the op's own kernel (it moves the op's bytes)");
-                            if (k.op && ++op_steps > 1) here.fail("expected at most one kernel with \"op\": true");
-                            r.kernels.push_back(std::move(k));
-                        }
+                        workloads::schema_detail::for_each_in_list(
+                            j, at, "kernels", false, [&](const json& v, const ConfigContext& here) {
+                                KernelStep k = kernel_step_schema().parse(v, here);
+                                if (k.op && (k.input_bytes > 0 || k.output_bytes > 0 || k.kv_cache_bytes > 0 || k.weights))
+                                    here.fail("expected no bytes on the op's own kernel (it moves the op's bytes)");
+                                if (k.op && ++op_steps > 1) here.fail("expected at most one kernel with \"op\": true");
+                                r.kernels.push_back(std::move(k));
+                            });
                     },
                     nullptr);
         return s;
@@ -142,9 +140,10 @@ const Schema<RuntimeSpec>& runtime_schema() {
                  "Ops the stack runs as several kernels, tried in order (the first matching rule applies). "
                  "Forward ops only.",
                  [](RuntimeSpec& r, const json& j, const ConfigContext& at) {
-                     if (!j.is_array()) at.fail("expected a list of rules, got " + workloads::json_type_name(j));
-                     for (std::size_t i = 0; i < j.size(); ++i)
-                         r.op_kernels.push_back(op_kernels_schema().parse(j[i], at.at(std::to_string(i))));
+                     workloads::schema_detail::for_each_in_list(j, at, "rules", false,
+                                                                [&](const json& v, const ConfigContext& here) {
+                                                                    r.op_kernels.push_back(op_kernels_schema().parse(v, here));
+                                                                });
                  },
                  [](RuntimeSpec& r) { r.op_kernels.clear(); });
         return s;

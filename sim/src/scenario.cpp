@@ -176,12 +176,11 @@ const Schema<FineTuneFields>& finetune_schema() {
                     "Linear layers that get adapters, by name (attention projections by default, as in the LoRA paper; "
                     "add gate_up_proj, down_proj, fc1, fc2 for all linear layers as QLoRA does).",
                     [](FineTuneFields& f, const json& j, const ConfigContext& at) {
-                        if (!j.is_array() || j.empty()) at.fail("expected a non-empty list of layer names, got " + json_type_name(j));
                         f.targets.clear();
-                        for (std::size_t i = 0; i < j.size(); ++i) {
-                            if (!j[i].is_string()) at.at(std::to_string(i)).fail("expected a layer name, got " + json_type_name(j[i]));
-                            f.targets.push_back(j[i].get<std::string>());
-                        }
+                        schema_detail::for_each_in_list(j, at, "layer names", true, [&](const json& v, const ConfigContext& here) {
+                            if (!v.is_string()) here.fail("expected a layer name, got " + json_type_name(v));
+                            f.targets.push_back(v.get<std::string>());
+                        });
                     },
                     [](FineTuneFields& f) { f.targets = FineTune{}.targets; });
     return s;

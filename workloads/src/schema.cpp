@@ -159,10 +159,18 @@ std::string read_choice(const json& j, const ConfigContext& at, const std::vecto
     return s;
 }
 
+void for_each_in_list(const json& j, const ConfigContext& at, const std::string& what, bool non_empty,
+                      const std::function<void(const json&, const ConfigContext&)>& each) {
+    if (!j.is_array() || (non_empty && j.empty()))
+        at.fail("expected a " + std::string(non_empty ? "non-empty " : "") + "list of " + what + ", got " +
+                json_type_name(j));
+    for (std::size_t i = 0; i < j.size(); ++i) each(j[i], at.at(std::to_string(i)));
+}
+
 std::vector<std::int64_t> read_int_list(const json& j, const ConfigContext& at, std::int64_t min) {
-    if (!j.is_array() || j.empty()) at.fail("expected a non-empty list of integers, got " + json_type_name(j));
     std::vector<std::int64_t> out;
-    for (std::size_t i = 0; i < j.size(); ++i) out.push_back(read_int(j[i], at.at(std::to_string(i)), min));
+    for_each_in_list(j, at, "integers", true,
+                     [&](const json& v, const ConfigContext& here) { out.push_back(read_int(v, here, min)); });
     return out;
 }
 

@@ -23,9 +23,10 @@ struct UNetConfig {
 };
 
 std::vector<std::string> read_string_list(const json& j, const ConfigContext& at, const std::vector<std::string>& allowed) {
-    if (!j.is_array() || j.empty()) at.fail("expected a non-empty list of strings, got " + json_type_name(j));
     std::vector<std::string> out;
-    for (std::size_t i = 0; i < j.size(); ++i) out.push_back(schema_detail::read_choice(j[i], at.at(std::to_string(i)), allowed));
+    schema_detail::for_each_in_list(j, at, "strings", true, [&](const json& v, const ConfigContext& here) {
+        out.push_back(schema_detail::read_choice(v, here, allowed));
+    });
     return out;
 }
 

@@ -24,10 +24,10 @@ Schema<Spec>& block_types(Schema<Spec>& s, const std::string& key, std::vector<s
     return s.custom(key, "list of \"" + type + "\"", "[\"" + type + "\"]",
                     "One per level; only " + type + " exists for AutoencoderKL in diffusers.",
                     [=](Spec& c, const json& j, const ConfigContext& at) {
-                        if (!j.is_array() || j.empty()) at.fail("expected a non-empty list of strings, got " + json_type_name(j));
                         (c.*member).clear();
-                        for (std::size_t i = 0; i < j.size(); ++i)
-                            (c.*member).push_back(schema_detail::read_choice(j[i], at.at(std::to_string(i)), {type}));
+                        schema_detail::for_each_in_list(j, at, "strings", true, [&](const json& v, const ConfigContext& here) {
+                            (c.*member).push_back(schema_detail::read_choice(v, here, {type}));
+                        });
                     },
                     [=](Spec& c) { c.*member = {type}; });
 }

@@ -47,6 +47,10 @@ double read_probability(const json& j, const ConfigContext& at);  // a number in
 bool read_bool(const json& j, const ConfigContext& at);
 std::string read_choice(const json& j, const ConfigContext& at, const std::vector<std::string>& allowed);
 std::vector<std::int64_t> read_int_list(const json& j, const ConfigContext& at, std::int64_t min);
+// Calls `each` on every element of the list `j` with the element's own place; fails "expected a
+// [non-empty ]list of WHAT" unless `j` is a list (with an element, when `non_empty`).
+void for_each_in_list(const json& j, const ConfigContext& at, const std::string& what, bool non_empty,
+                      const std::function<void(const json&, const ConfigContext&)>& each);
 // Hugging Face image sizes: an integer (square) or a pair [height, width].
 std::vector<std::int64_t> read_size_pair(const json& j, const ConfigContext& at);
 // The first entry of a Hugging Face "architectures" list, which must be one of `allowed`.
