@@ -257,20 +257,12 @@ QWidget* SchemaForm::makeEditor(Field& field) {
         connect(w, &QCheckBox::toggled, this, [this, path](bool on) { write(path, on); });
         return w;
     }
-    if (type.startsWith("one of ")) {
+    // A choice is a fixed list; a string with suggestions is an editable one.
+    const bool choice = type.startsWith("one of ");
+    if (choice || (type == "string" && m_suggestions.contains(path))) {
         auto* w = new QComboBox(m_content);
-        w->addItems(choices(type));
-        field.show = [w, orDefault](const QJsonValue& v) {
-            const QSignalBlocker b(w);
-            w->setCurrentText(orDefault(v).toString());
-        };
-        connect(w, &QComboBox::currentTextChanged, this, [this, path](const QString& t) { write(path, t); });
-        return w;
-    }
-    if (type == "string" && m_suggestions.contains(path)) {
-        auto* w = new QComboBox(m_content);
-        w->setEditable(true);
-        w->addItems(m_suggestions.value(path));
+        w->setEditable(!choice);
+        w->addItems(choice ? choices(type) : m_suggestions.value(path));
         field.show = [w, orDefault](const QJsonValue& v) {
             const QSignalBlocker b(w);
             w->setCurrentText(orDefault(v).toString());
