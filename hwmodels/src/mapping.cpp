@@ -186,7 +186,7 @@ TileProgram plan_gemm(const GemmDims& g, DType a_type, DType b_type, DType out_t
 // the next block's R rows shift in while the current block streams (Jouppi et al. 2017, section
 // 2), so a block costs max(R, M) cycles; the pipeline fill and drain, R + C - 2 cycles (Kung
 // 1982), is paid once per array per kernel and spread over the blocks that array runs.
-TileProgram plan_systolic(const GemmDims& g, DType a_type, DType b_type, DType out_type, DType math,
+TileProgram plan_systolic(const GemmDims& g, DType a_type, DType b_type, DType out_type, const MathPath& path,
                           const HardwareSpec& hw, double flops, double bytes) {
     const std::int64_t rows = hw.matrix.shape.at(0), cols = hw.matrix.shape.size() > 1 ? hw.matrix.shape[1] : rows;
     TileProgram p;
@@ -199,10 +199,9 @@ TileProgram plan_systolic(const GemmDims& g, DType a_type, DType b_type, DType o
     const double blocks_per_array = std::ceil(static_cast<double>(p.tiles) /
                                               static_cast<double>(hw.cores * p.tiles_per_core_at_once));
     // In cycles of the sustained clock: a dtype the array runs at a lower clock takes more of them.
-    const DType path = math_path(hw, math).dtype;
     p.compute_cycles_per_tile = (static_cast<double>(std::max(rows, g.m)) +
                                  static_cast<double>(rows + cols - 2) / blocks_per_array) *
-                                hw.clock.sustained_mhz / hw.clock.matrix_mhz(path);
+                                hw.clock.sustained_mhz / hw.clock.matrix_mhz(path.dtype);
     // Weights are read once; the input rows once per column block unless they stay on chip; the
     // outputs are accumulated on chip and written once.
     const auto* chip = hw.chip_level();
@@ -215,7 +214,7 @@ TileProgram plan_systolic(const GemmDims& g, DType a_type, DType b_type, DType o
     // Energy counts: a block does 2 x M x R x C FLOPs (padded blocks too); its operands are written
     // into the core's buffer once and streamed into the array once (partial sums stay in the
     // array's accumulators).
-    p.matrix_dtype = path;
+    p.matrix_dtype = path.dtype;
     p.matrix_flops_per_tile = 2.0 * static_cast<double>(g.m) * static_cast<double>(rows * cols);
     p.core_sram_bytes_per_tile = 2 * p.l2_bytes_per_tile;
     p.mapping = "systolic " + std::to_string(rows) + "x" + std::to_string(cols) + " weight-stationary, " +
@@ -322,7 +321,7 @@ TileProgram plan_kernel(const Op& op, const HardwareSpec& hw, const RuntimeSpec&
         if (op.reads.size() > 1 && op.kind == OpKind::batched_matmul) b = op.reads[1].dtype;
         const MathPath path = math_path(hw, op.math_dtype);
         if (hw.matrix.kind == MatrixEngineKind::systolic_array && path.engine == EngineKind::matrix)
-            return plan_systolic(*g, a, b, out_type, op.math_dtype, hw, op.flops,
+            return plan_systolic(*g, a, b, out_type, path, hw, op.flops,
                                  static_cast<double>(op.bytes_read() + op.bytes_written()));
         return plan_gemm(*g, a, b, out_type, path, hw, dram_bw, op.flops,
                          static_cast<double>(op.bytes_read() + op.bytes_written()));
@@ -337,7 +336,7 @@ TileProgram plan_kernel(const Op& op, const HardwareSpec& hw, const RuntimeSpec&
         const double op_bytes = static_cast<double>(op.bytes_read() + op.bytes_written());
         const MathPath path = math_path(hw, op.math_dtype);
         if (hw.matrix.kind == MatrixEngineKind::systolic_array && path.engine == EngineKind::matrix)
-            return plan_systolic(g, a, a, out_type, op.math_dtype, hw, op.flops, op_bytes);
+            return plan_systolic(g, a, a, out_type, path, hw, op.flops, op_bytes);
         return plan_gemm(g, a, a, out_type, path, hw, dram_bw, op.flops, op_bytes);
     }
     if (const auto* a = std::get_if<AttentionDims>(&op.dims)) return plan_attention(op, *a, hw);
