@@ -138,6 +138,21 @@ TEST(ValidationPublished, AttentionUpperBounds) {
     EXPECT_LE(best_over_sweep(preset("a100-sxm-80gb"), {64, 128}, DType::bf16), 230.0 * 1.036);
 }
 
+namespace {
+// `model` run as `run` says, replayed on `hardware` driven by `runtime`.
+fmsim::sim::ReplayResult replay_run(const std::string& model, const fmsim::workloads::RunSpec& run,
+                                    const std::string& hardware, const std::string& runtime) {
+    const auto w = fmsim::workloads::load_model(model)->build(run);
+    return fmsim::sim::replay_workload({w, fmsim::workloads::summarize(w)}, hardware, runtime);
+}
+
+// `simulated` within the documented relative error of `published` + 2 points.
+void expect_within(double simulated, double published, double documented_error) {
+    EXPECT_LE(std::fabs(simulated / published - 1), std::fabs(documented_error) + 0.02)
+        << simulated << " vs " << published;
+}
+}  // namespace
+
 // ML.ENERGY's legacy leaderboard (D09, D10; docs/validation.md, "Energy per response"): Hugging
 // Face eager generation at batch 1, replayed as the kernels transformers' LLaMA code launches
 // (hf-transformers-eager, unfused attention): host-bound, as measured. Held at the documented
@@ -157,11 +172,10 @@ TEST(ValidationPublished, EnergyPerResponseDoesNotRegress) {
         run.output_len = c.output_tokens;
         run.attention = fmsim::workloads::AttentionImpl::unfused;
         run.precision = fmsim::sim::make_precision("fp16", "", "", "", "");
-        const auto w = fmsim::workloads::load_model(c.model)->build(run);
-        const auto r = fmsim::sim::replay_workload({w, fmsim::workloads::summarize(w)}, "a100-sxm-80gb",
-                                                   "hf-transformers-eager");
-        EXPECT_LE(std::fabs(r.latency_s / c.latency_s - 1), std::fabs(c.latency_error) + 0.02) << c.model;
-        EXPECT_LE(std::fabs(r.energy_j / c.energy_j - 1), std::fabs(c.energy_error) + 0.02) << c.model;
+        const auto r = replay_run(c.model, run, "a100-sxm-80gb", "hf-transformers-eager");
+        SCOPED_TRACE(c.model);
+        expect_within(r.latency_s, c.latency_s, c.latency_error);
+        expect_within(r.energy_j, c.energy_j, c.energy_error);
     }
 }
 
@@ -179,24 +193,20 @@ TEST(ValidationPublished, MemoryCasesDoNotRegress) {
         run.input_len = len;
         if (unfused) run.attention = fmsim::workloads::AttentionImpl::unfused;
         run.precision = fmsim::sim::make_precision(precision, "", "", "", "");
-        const auto w = fmsim::workloads::load_model(model)->build(run);
-        return fmsim::sim::replay_workload({w, fmsim::workloads::summarize(w)}, "v100-sxm2", "pytorch-eager");
-    };
-    auto within = [](double sim, double published, double documented) {
-        EXPECT_LE(std::fabs(sim / published - 1), documented + 0.02) << sim << " vs " << published;
+        return replay_run(model, run, "v100-sxm2", "pytorch-eager");
     };
     // E02: weights + the PyTorch context E11 set (2625 MiB, -0.2%).
     const auto loaded = replay("bert-large", RunPhase::encode, 1, 8, "fp32", false);
-    within((loaded.memory_at_peak.weights_bytes + loaded.memory_at_peak.runtime_bytes) / kMiB, 2631, 0.002);
+    expect_within((loaded.memory_at_peak.weights_bytes + loaded.memory_at_peak.runtime_bytes) / kMiB, 2631, 0.002);
     // E01: BERT-large fp32 AdamW training, batch 4 x 512, unfused attention (-8.8%).
-    within(replay("bert-large", RunPhase::train, 4, 512, "fp32", true).memory_peak_bytes / kMiB, 14949, 0.088);
+    expect_within(replay("bert-large", RunPhase::train, 4, 512, "fp32", true).memory_peak_bytes / kMiB, 14949, 0.088);
     // E06: SegFormer-B0 training, 2 x 512x512, max_memory_allocated (no context; -37.1%).
     const auto seg = replay("segformer-b0", RunPhase::train, 2, 0, "fp32", false);
-    within((seg.memory_peak_bytes - seg.memory_at_peak.runtime_bytes) / kGiB, 2.1, 0.371);
+    expect_within((seg.memory_peak_bytes - seg.memory_at_peak.runtime_bytes) / kGiB, 2.1, 0.371);
     // E12: LLaMA 2 7B f16 weights (-0.6%).
     fmsim::workloads::RunSpec fp16;
     fp16.precision = fmsim::sim::make_precision("fp16", "", "", "", "");
-    within(static_cast<double>(fmsim::workloads::summarize(fmsim::workloads::load_model("llama2-7b")->build(fp16)).weight_bytes) / kGiB,
+    expect_within(static_cast<double>(fmsim::workloads::summarize(fmsim::workloads::load_model("llama2-7b")->build(fp16)).weight_bytes) / kGiB,
            12.63, 0.006);
     // E03: QLoRA of LLaMA 65B under 48 GB (47.3 GB); E10: its full 16-bit fine-tuning over 780 GB.
     const auto qlora = fmsim::sim::run_scenario(fmsim::sim::load_scenario(

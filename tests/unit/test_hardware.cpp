@@ -143,18 +143,45 @@ TEST(Runtime, KernelBandwidthFractionIsAFraction) {
     }
 }
 
+namespace {
+// One decode step of `model` at `context` cached tokens, batch 1, unfused attention (as
+// transformers' eager code runs it).
+fmsim::workloads::Workload decode_step(const std::string& model, std::int64_t context) {
+    fmsim::workloads::RunSpec run;
+    run.phase = fmsim::workloads::RunPhase::decode;
+    run.batch = 1;
+    run.input_len = context;
+    run.attention = fmsim::workloads::AttentionImpl::unfused;
+    return fmsim::workloads::load_model(model)->build(run);
+}
+
+struct LayerKernels {
+    std::size_t ops = 0, launches = 0;  // in the graph, and launched under the stack
+};
+
+// What `rt` launches for layer 0 of `model`'s decode step.
+LayerKernels first_layer(const std::string& model, const RuntimeSpec& rt) {
+    const auto w = decode_step(model, 64);
+    const auto& g = *w.stages.front().graph;
+    LayerKernels k;
+    for (std::size_t i = 0; i < g.op_count(); ++i) {
+        const auto& op = g.op(static_cast<fmsim::workloads::OpId>(i));
+        if (op.layer != 0) continue;
+        ++k.ops;
+        const auto* rule = rt.kernels_for(op);
+        k.launches += rule ? kernel_ops(op, *rule).size() : 1;
+    }
+    return k;
+}
+}  // namespace
+
 // The Hugging Face eager stack launches what transformers' LLaMA code writes out: LlamaRMSNorm as
 // 8 kernels moving 18 input-sized passes (fp32 intermediates count twice), q/k/v as 3 GEMMs, the
 // KV cache grown by torch.cat (a copy of the whole cache per step) only when there is a cache.
 TEST(Runtime, EagerModelCodeRunsAnOpAsSeveralKernels) {
     using fmsim::workloads::TensorClass;
     const auto hf = load_runtime("hf-transformers-eager");
-    fmsim::workloads::RunSpec run;
-    run.phase = fmsim::workloads::RunPhase::decode;
-    run.batch = 1;
-    run.input_len = 300;
-    run.attention = fmsim::workloads::AttentionImpl::unfused;
-    const auto w = fmsim::workloads::load_model("llama2-7b")->build(run);
+    const auto w = decode_step("llama2-7b", 300);
     const auto& g = *w.stages.front().graph;
     auto find = [&](const std::string& name) -> const fmsim::workloads::Op& {
         for (std::size_t i = 0; i < g.op_count(); ++i)
@@ -187,8 +214,9 @@ TEST(Runtime, EagerModelCodeRunsAnOpAsSeveralKernels) {
     EXPECT_DOUBLE_EQ(bytes({with_cache.front()}), 2.0 * 300 * 4096 * 2);  // read the old cache, write the new
     EXPECT_TRUE(kernel_ops(find("layers.3.attn.kv_append"), *hf.kernels_for(find("layers.3.attn.kv_append"))).empty());
 
-    run.phase = fmsim::workloads::RunPhase::prefill;  // no cache yet: nothing to concatenate
-    const auto p = fmsim::workloads::load_model("llama2-7b")->build(run);
+    fmsim::workloads::RunSpec prefill = w.run;  // the same 300 tokens, batch 1, unfused
+    prefill.phase = fmsim::workloads::RunPhase::prefill;  // no cache yet: nothing to concatenate
+    const auto p = fmsim::workloads::load_model("llama2-7b")->build(prefill);
     const auto& pg = *p.stages.front().graph;
     for (std::size_t i = 0; i < pg.op_count(); ++i) {
         const auto& op = pg.op(static_cast<fmsim::workloads::OpId>(i));
@@ -205,35 +233,12 @@ TEST(Runtime, EagerModelCodeRunsAnOpAsSeveralKernels) {
     EXPECT_EQ(llama.op_kernels.size() + gpt2.op_kernels.size() + opt.op_kernels.size(), hf.op_kernels.size());
     EXPECT_TRUE(hf.for_model_family("t5").op_kernels.empty());
     // A GPT-2 decode step: 27 kernels per layer against the graph's 13 (docs: the preset's sources).
-    fmsim::workloads::RunSpec step;
-    step.phase = fmsim::workloads::RunPhase::decode;
-    step.batch = 1;
-    step.input_len = 64;
-    step.attention = fmsim::workloads::AttentionImpl::unfused;
-    const auto w2 = fmsim::workloads::load_model("gpt2")->build(step);
-    const auto& g2 = *w2.stages.front().graph;
-    std::size_t layer0 = 0, ops0 = 0;
-    for (std::size_t i = 0; i < g2.op_count(); ++i) {
-        const auto& op = g2.op(static_cast<fmsim::workloads::OpId>(i));
-        if (op.layer != 0) continue;
-        ++ops0;
-        const auto* rule = gpt2.kernels_for(op);
-        layer0 += rule ? kernel_ops(op, *rule).size() : 1;
-    }
-    EXPECT_EQ(ops0, 13u);
-    EXPECT_EQ(layer0, 27u);
+    const LayerKernels gpt2_layer = first_layer("gpt2", gpt2);
+    EXPECT_EQ(gpt2_layer.ops, 13u);
+    EXPECT_EQ(gpt2_layer.launches, 27u);
     // OPT's layer: separate q/k/v with their contiguous copies and the q scaling, the mask add and
     // clamp, the fp32 softmax and its cast: 25 kernels.
-    const auto wo = fmsim::workloads::load_model("opt-175b")->build(step);
-    const auto& go = *wo.stages.front().graph;
-    std::size_t opt0 = 0;
-    for (std::size_t i = 0; i < go.op_count(); ++i) {
-        const auto& op = go.op(static_cast<fmsim::workloads::OpId>(i));
-        if (op.layer != 0) continue;
-        const auto* rule = opt.kernels_for(op);
-        opt0 += rule ? kernel_ops(op, *rule).size() : 1;
-    }
-    EXPECT_EQ(opt0, 25u);
+    EXPECT_EQ(first_layer("opt-175b", opt).launches, 25u);
 }
 
 TEST(Runtime, BadKernelRulesNameTheirPlace) {
