@@ -318,16 +318,21 @@ Timeline replay_graph(const workloads::OpGraph& graph, const HardwareSpec& hw, c
         dynamic += cache->at(found.index).dynamic_energy;
         return static_cast<std::uint32_t>(local_index[found.index]);
     };
+    // What launching `k` costs in the timeline: the driver launch, or under CUDA graphs the gap
+    // before each of its kernels.
+    auto launch_of = [&](const KernelTiming& k) {
+        return rt.cuda_graphs ? static_cast<double>(k.plan.kernels) * rt.graph_kernel_gap_us * 1e-6 : k.launch_s;
+    };
     // Dispatches `k` (the kernel of `dispatched`) and runs it when the device is free; its start.
     auto play = [&](const KernelTiming& k, const workloads::Op& dispatched) {
         double start = 0;
         if (rt.cuda_graphs) {
-            start = std::max(device_free + static_cast<double>(k.plan.kernels) * rt.graph_kernel_gap_us * 1e-6, host);
+            start = std::max(device_free + launch_of(k), host);
         } else {
             host += rt.dispatch_s(dispatched) + k.launch_s;
             start = std::max(device_free, host);
         }
-        device_free = start + k.time_s - k.launch_s;
+        device_free = start + (k.time_s - k.launch_s);
         return start;
     };
     // One record for the kernels a decomposed op ran (RuntimeSpec::op_kernels), shared by the
@@ -414,8 +419,7 @@ Timeline replay_graph(const workloads::OpGraph& graph, const HardwareSpec& hw, c
                 const KernelTiming& k = tl.kernels[index];
                 const double start = play(k, part);
                 if (o.start_s < 0) o.start_s = start;
-                o.launch_s += rt.cuda_graphs ? static_cast<double>(k.plan.kernels) * rt.graph_kernel_gap_us * 1e-6
-                                             : k.launch_s;
+                o.launch_s += launch_of(k);
             }
             if (o.start_s < 0) o.start_s = device_free;  // no kernel at all
             o.kernel = combined_index(parts);
@@ -427,12 +431,10 @@ Timeline replay_graph(const workloads::OpGraph& graph, const HardwareSpec& hw, c
             o.kernel = kernel_index(op, dynamic);
         }
         const KernelTiming& k = tl.kernels[o.kernel];
-        const double exec = k.time_s - k.launch_s;
         const double before = device_free;
-        o.launch_s = rt.cuda_graphs ? static_cast<double>(k.plan.kernels) * rt.graph_kernel_gap_us * 1e-6 : k.launch_s;
+        o.launch_s = launch_of(k);
         o.start_s = play(k, op);
-        o.time_s = o.start_s + exec - before;
-
+        o.time_s = device_free - before;
         o.energy = kernel_energy(dynamic, hw.energy, o.time_s);
         tl.ops.push_back(o);
     }
