@@ -442,28 +442,25 @@ Op op_part(const Op& op, std::int64_t launches) {
 }  // namespace
 
 std::vector<Op> kernel_ops(const Op& op, const OpKernels& rule) {
-    double input = 0, output = 0, kv_cache = 0, weights = 0;
-    DType act = DType::bf16;
-    bool have_act = false;
-    for (const auto& r : op.reads) {
-        const auto b = static_cast<double>(r.bytes());
-        if (r.cls == workloads::TensorClass::kv_cache) {
-            kv_cache += b;
-        } else if (r.cls == workloads::TensorClass::weight) {
-            weights += b;
-        } else {
-            input += b;
-            if (!have_act) act = r.dtype, have_act = true;
+    using workloads::TensorClass;
+    const auto kv_cache = static_cast<double>(op.bytes_read(TensorClass::kv_cache));
+    const auto weights = static_cast<double>(op.bytes_read(TensorClass::weight));
+    const double input = static_cast<double>(op.bytes_read()) - kv_cache - weights;
+    const auto output = static_cast<double>(op.bytes_written());
+    DType act = DType::bf16;  // the first activation-side read's dtype
+    for (const auto& r : op.reads)
+        if (r.cls != TensorClass::kv_cache && r.cls != TensorClass::weight) {
+            act = r.dtype;
+            break;
         }
-    }
-    for (const auto& w : op.writes) output += static_cast<double>(w.bytes());
+    auto launched = [&](const KernelStep& k) { return !(k.when_cached && kv_cache <= 0); };
     const bool has_op_step = std::any_of(rule.kernels.begin(), rule.kernels.end(), [](const KernelStep& k) { return k.op; });
     std::int64_t stream_launches = 0;
     for (const KernelStep& k : rule.kernels)
-        if (!k.op && !(k.when_cached && kv_cache <= 0)) stream_launches += k.launches;
+        if (!k.op && launched(k)) stream_launches += k.launches;
     std::vector<Op> out;
     for (const KernelStep& k : rule.kernels) {
-        if (k.when_cached && kv_cache <= 0) continue;
+        if (!launched(k)) continue;
         for (std::int64_t i = 0; i < k.launches; ++i) {
             if (k.op) {
                 out.push_back(op_part(op, k.launches));
@@ -478,7 +475,7 @@ std::vector<Op> kernel_ops(const Op& op, const OpKernels& rule) {
             // per element it writes (half those it moves): they are memory-bound either way.
             o.flops = has_op_step ? static_cast<double>(elements) / 2
                                   : op.flops / static_cast<double>(std::max<std::int64_t>(1, stream_launches));
-            o.reads = {{o.name, {elements}, act, workloads::TensorClass::activation}};
+            o.reads = {{o.name, {elements}, act, TensorClass::activation}};
             out.push_back(std::move(o));
         }
     }
