@@ -225,11 +225,12 @@ KernelTiming simulate_kernel(const TileProgram& plan, const HardwareSpec& hw) {
     t.launch_s = static_cast<double>(plan.kernels) * hw.kernel_launch_overhead_us * 1e-6;
     const double clock_hz = hw.clock.sustained_mhz * 1e6;
     const double slots = static_cast<double>(hw.cores * plan.tiles_per_core_at_once);
-    t.compute_bound_s = std::ceil(static_cast<double>(plan.tiles) / slots) * plan.compute_cycles_per_tile / clock_hz;
+    const double serial_s = plan.serial_cycles_per_core / clock_hz;
+    t.compute_bound_s = std::ceil(static_cast<double>(plan.tiles) / slots) * plan.compute_cycles_per_tile / clock_hz + serial_s;
     t.memory_bound_s =
         plan.dram_bytes_per_tile * static_cast<double>(plan.tiles) /
         (hw.achievable_memory_bandwidth_bytes_per_s() * plan.dram_bandwidth_fraction);
-    const double exec = plan.tiles > 0 ? Device::instance().run(plan, hw) : 0;
+    const double exec = (plan.tiles > 0 ? Device::instance().run(plan, hw) : 0) + serial_s;
     t.time_s = t.launch_s + exec;
     t.bound = t.launch_s > exec ? "latency" : t.compute_bound_s >= t.memory_bound_s ? "compute" : "memory";
     t.energy = kernel_energy(plan, hw.energy, t.time_s);
@@ -244,7 +245,7 @@ void append_program_key(const TileProgram& plan, std::string& key) {
     key.append(plan.mapping);
     for (double v : {static_cast<double>(plan.tiles), static_cast<double>(plan.tiles_per_core_at_once),
                      static_cast<double>(plan.kernels), plan.compute_cycles_per_tile, plan.dram_bytes_per_tile,
-                     plan.l2_bytes_per_tile, plan.dram_bandwidth_fraction})
+                     plan.l2_bytes_per_tile, plan.dram_bandwidth_fraction, plan.serial_cycles_per_core})
         key.append(reinterpret_cast<const char*>(&v), sizeof v);
 }
 

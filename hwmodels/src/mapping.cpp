@@ -341,7 +341,7 @@ TileProgram plan_kernel(const Op& op, const HardwareSpec& hw, const RuntimeSpec&
     }
     if (const auto* a = std::get_if<AttentionDims>(&op.dims)) return plan_attention(op, *a, hw);
     std::int64_t rows = 0;
-    double reread = 0;
+    double reread = 0, serial_cycles = 0;
     if (op.kind == OpKind::softmax || op.kind == OpKind::layer_norm || op.kind == OpKind::rms_norm) {
         const auto& x = op.reads.front();
         const std::int64_t cols = std::max<std::int64_t>(1, x.shape.back());
@@ -349,8 +349,12 @@ TileProgram plan_kernel(const Op& op, const HardwareSpec& hw, const RuntimeSpec&
         const RowKernelSpec& k = op.kind == OpKind::softmax ? rt.softmax : rt.norm;
         if (k.single_pass_max_cols > 0 && cols > k.single_pass_max_cols)
             reread = (k.multi_pass_reads - 1) * static_cast<double>(x.bytes());
+        else  // the one-pass kernel: one row per program, the rows dealt over the cores
+            serial_cycles = static_cast<double>(ceil_div(rows, hw.cores)) * k.one_pass_row_cycles;
     }
-    return plan_stream(op, hw, rows, reread);
+    TileProgram p = plan_stream(op, hw, rows, reread);
+    p.serial_cycles_per_core = serial_cycles;
+    return p;
 }
 
 // Raw bytes of plain values for append_plan_key (exact, and no number formatting per op).
@@ -377,6 +381,7 @@ void append_raw(std::string& key, const std::vector<workloads::TensorRef>& tenso
 void append_raw(std::string& key, const RowKernelSpec& k) {
     append_raw(key, k.single_pass_max_cols);
     append_raw(key, k.multi_pass_reads);
+    append_raw(key, k.one_pass_row_cycles);
 }
 
 }  // namespace

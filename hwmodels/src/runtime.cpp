@@ -24,7 +24,11 @@ const Schema<RowKernelSpec>& row_kernel_schema() {
             .integer("single_pass_max_cols", &RowKernelSpec::single_pass_max_cols, 0, "elements",
                      "Widest row read once; 0 = every width.", 0)
             .number("multi_pass_reads", &RowKernelSpec::multi_pass_reads, 1.0, "reads",
-                    "Reads of the input per call for wider rows (the output is written once).", 1);
+                    "Reads of the input per call for wider rows (the output is written once).", 1)
+            .number("one_pass_row_cycles", &RowKernelSpec::one_pass_row_cycles, 0.0, "cycles",
+                    "Core cycles each row of a one-pass call costs beyond its bytes, not overlapped with them "
+                    "(the rows are spread over the cores): a slow cross-lane reduction, as in the 2-D persistent "
+                    "reductions of ROCm's 2023 Triton (pytorch/pytorch#102444). 0 = hidden under the stream.", 0);
     return s;
 }
 

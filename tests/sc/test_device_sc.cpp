@@ -284,6 +284,29 @@ TEST(DeviceSc, KernelBandwidthFractionSlowsStreamingOnly) {
                 1.0, 0.01);
 }
 
+TEST(DeviceSc, OnePassRowCyclesAddToTheStreamOnlyForOnePassRows) {
+    // A norm kernel whose one-pass rows each cost 1000 core cycles: 4096 rows over the MI210's 104
+    // CUs are 40 rows a CU, 40000 cycles at 1229 MHz = 32.5 us after the stream, not hidden by it;
+    // rows wider than single_pass_max_cols run the looped kernel (2 reads) and pay nothing per row.
+    const auto& hw = load_hardware("mi210");
+    ASSERT_EQ(hw.cores, 104);
+    RuntimeSpec plain, slow;
+    plain.norm = {1024, 2, 0};
+    slow.norm = {1024, 2, 1000};
+    auto exec = [&](std::int64_t rows, std::int64_t cols, const RuntimeSpec& rt) {
+        const auto t = simulate_kernel(plan_op(rowwise_op(fmsim::workloads::OpKind::layer_norm, rows, cols, DType::fp16), hw, rt), hw);
+        return t.time_s - t.launch_s;
+    };
+    const double serial = 40 * 1000 / (hw.clock.sustained_mhz * 1e6);
+    for (std::int64_t cols : {32, 1024})
+        EXPECT_NEAR(exec(4096, cols, slow) - exec(4096, cols, plain), serial, 1e-12) << cols;
+    EXPECT_DOUBLE_EQ(exec(4096, 2048, slow), exec(4096, 2048, plain));
+    // The looped kernel reads its input twice: 3 x 16 MiB moved against 2 x 16 MiB one-pass.
+    RuntimeSpec one_pass;
+    const double looped = exec(4096, 2048, plain), single = exec(4096, 2048, one_pass);
+    EXPECT_NEAR(looped / single, 1.5, 0.05);
+}
+
 TEST(DeviceSc, KernelFlopsStayUnderTheRoof) {
     // Op records carry what each kernel computed: a causal prefill's attention counts the whole
     // score rectangle in `flops` (the MFU convention) but its kernel skips half of it, so only

@@ -33,6 +33,7 @@ struct TileProgram {
     double vector_flops_per_tile = 0;         // on the vector unit
     double core_sram_bytes_per_tile = 0;      // per-core on-chip traffic (writes in + reads out; estimate, mapping.cpp)
     double dram_bandwidth_fraction = 1;       // of the device's streaming bandwidth this kernel's library reaches
+    double serial_cycles_per_core = 0;        // core cycles after the tiles, overlapping nothing (slow row reductions)
 
     bool operator==(const TileProgram&) const = default;
 };

@@ -18,6 +18,7 @@ namespace fmsim::hwmodels {
 struct RowKernelSpec {
     std::int64_t single_pass_max_cols = 0;  // 0: always one pass
     double multi_pass_reads = 1;            // reads of the input per call beyond that width
+    double one_pass_row_cycles = 0;         // core cycles per row of the one-pass kernel, not overlapped with its bytes
 };
 
 // One kernel a stack launches for an op (a step of an OpKernels rule). Its bytes are multiples of
