@@ -220,7 +220,9 @@ TEST(Runtime, EagerModelCodeRunsAnOpAsSeveralKernels) {
     const auto& pg = *p.stages.front().graph;
     for (std::size_t i = 0; i < pg.op_count(); ++i) {
         const auto& op = pg.op(static_cast<fmsim::workloads::OpId>(i));
-        if (op.name == "layers.0.attn.scores") EXPECT_EQ(kernel_ops(op, *hf.kernels_for(op)).size(), 3u);
+        if (op.name == "layers.0.attn.scores") {
+            EXPECT_EQ(kernel_ops(op, *hf.kernels_for(op)).size(), 3u);
+        }
     }
     // Ops without a rule, and every op under the other stacks, stay one kernel.
     EXPECT_EQ(hf.kernels_for(find("layers.3.o_proj")), nullptr);
