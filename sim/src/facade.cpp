@@ -97,6 +97,8 @@ ReplayResult replay_workload(const GraphResult& g, const hwmodels::HardwareSpec&
         for (const auto& o : tl.ops) {
             const Op& op = st.graph->op(o.op);
             r.group_time_s[static_cast<std::size_t>(op.group)] += o.time_s * rep;
+            if (op.phase == workloads::Phase::optimizer)
+                r.optimizer_group_time_s[static_cast<std::size_t>(op.group)] += o.time_s * rep;
             r.phase_time_s[static_cast<std::size_t>(op.phase)] += o.time_s * rep;
             if (op.kind == OpKind::collective) r.communication_s += o.time_s * rep;
             r.group_energy_j[static_cast<std::size_t>(op.group)] += o.energy.total_j() * rep;

@@ -184,10 +184,14 @@ RunReport run_scaled(const Scenario& sc, const ReplayOptions& options) {
         sys.energy_j = energy_j;
         sys.energy = {};
         sys.group_energy_j = {};
+        sys.group_time_s = {};  // along the batch's path through the stages, as the latency
         for (std::size_t i = 0; i < stages.size(); ++i) {
             sys.energy += stages[i].energy.scaled(stage_devices[i]);
-            for (std::size_t gi = 0; gi < sys.group_energy_j.size(); ++gi)
+            const double count = stage_devices[i] / static_cast<double>(p.tp * p.dp);
+            for (std::size_t gi = 0; gi < sys.group_energy_j.size(); ++gi) {
                 sys.group_energy_j[gi] += stages[i].group_energy_j[gi] * stage_devices[i];
+                sys.group_time_s[gi] += stages[i].group_time_s[gi] * count;
+            }
         }
         sys.tokens = device.tokens * static_cast<double>(p.dp);
         if (device.energy_per_token_j && sys.tokens > 0) sys.energy_per_token_j = energy_j / sys.tokens;
@@ -309,13 +313,24 @@ RunReport run_scaled(const Scenario& sc, const ReplayOptions& options) {
     sys.energy_j = step_energy;
     sys.energy = {};
     sys.group_energy_j = {};
+    // A device's time per step in each group, averaged over the devices: m micro-batches' forward
+    // and backward, and its share of the optimizer (a 1/dp shard under ZeRO).
+    sys.group_time_s = {};
+    sys.optimizer_group_time_s = {};
+    const double all_devices = std::accumulate(stage_devices.begin(), stage_devices.end(), 0.0);
+    const double optimizer_share = p.zero >= 1 ? 1.0 / static_cast<double>(p.dp) : 1.0;
     for (std::size_t i = 0; i < stages.size(); ++i) {
         auto dynamic = stages[i].energy;
         dynamic.static_j = 0;
         sys.energy += dynamic.scaled(m * stage_devices[i]);
         sys.energy.static_j += hw.energy.static_w * t.step_time_s * stage_devices[i];
-        for (std::size_t gi = 0; gi < sys.group_energy_j.size(); ++gi)
+        for (std::size_t gi = 0; gi < sys.group_energy_j.size(); ++gi) {
             sys.group_energy_j[gi] += stages[i].group_energy_j[gi] * m * stage_devices[i];
+            const double opt = stages[i].optimizer_group_time_s[gi];
+            const double per_device = (stages[i].group_time_s[gi] - opt) * m + opt * optimizer_share;
+            sys.group_time_s[gi] += per_device * stage_devices[i] / all_devices;
+            sys.optimizer_group_time_s[gi] += opt * optimizer_share * stage_devices[i] / all_devices;
+        }
     }
     sys.memory_peak_bytes = t.memory_per_device_bytes;
     sys.fits = t.fits;

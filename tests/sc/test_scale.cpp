@@ -37,6 +37,10 @@ TEST(Scale, TensorParallelDecodeIsFasterAndFits) {
     EXPECT_LT(*eight.replay->tpot_s, *one.replay->tpot_s / 4);
     EXPECT_GT(*eight.replay->tpot_s, *one.replay->tpot_s / 8);
     EXPECT_GT(eight.replay->communication_s, 0);
+    // Time by module group adds up to the latency (the all-reduces are in their ops' groups).
+    double grouped = 0;
+    for (double g : eight.replay->group_time_s) grouped += g;
+    EXPECT_NEAR(grouped, eight.replay->latency_s, 1e-9 * eight.replay->latency_s);
     EXPECT_EQ(eight.parallelism, "tp 8 x pp 1 x dp 1");
     // Energy is the system's: eight devices, counted once in the report (and at the wall x PUE).
     EXPECT_GT(eight.replay->energy_j, 4 * one.replay->energy_j / 8);
@@ -69,6 +73,16 @@ TEST(Scale, TrainingStepComposesPipelineAndDataParallelism) {
     EXPECT_GT(t.mfu, 0.2);
     EXPECT_LT(t.mfu, 0.8);
     EXPECT_GE(t.hfu, t.mfu);
+    // The report's time by module group is a device's per step: its micro-batches' forward and
+    // backward ops and its optimizer update, averaged over the two stages' devices (the step also
+    // holds the bubble and exposed communication). The stages are near equal, so near compute_s.
+    double grouped = 0, optimizer = 0;
+    for (double g : r.replay->group_time_s) grouped += g;
+    for (double g : r.replay->optimizer_group_time_s) optimizer += g;
+    EXPECT_LE(optimizer, t.optimizer_s * (1 + 1e-9));  // the step waits for the slowest stage's
+    EXPECT_GT(optimizer, 0.8 * t.optimizer_s);
+    EXPECT_LE(grouped, t.compute_s + t.optimizer_s);
+    EXPECT_GT(grouped, 0.9 * (t.compute_s + t.optimizer_s));
     // ZeRO-1 shards the optimizer states over the 4 replicas.
     j["parallelism"]["zero"] = 1;
     const auto z = run_json("zero.json", j);

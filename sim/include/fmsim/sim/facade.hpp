@@ -78,7 +78,8 @@ struct ReplayResult {
     double latency_s = 0;                // all stages x their repeats
     std::optional<double> ttft_s;        // generation: the prefill stage
     std::optional<double> tpot_s;        // generation: mean decode step
-    std::array<double, 7> group_time_s{};  // by workloads::ModuleGroup
+    std::array<double, 7> group_time_s{};  // by workloads::ModuleGroup (training: a device's per step)
+    std::array<double, 7> optimizer_group_time_s{};  // of which the optimizer phase (one replay)
     std::vector<std::pair<std::string, double>> top_ops;  // op kind + name -> time, longest first
     std::int64_t kernels_simulated = 0, kernels_reused = 0;
     // Device memory over time, one point per op as it runs (the first repeat of each stage):
