@@ -174,11 +174,17 @@ def published_kernel_cases():
     def tflops(preset, b, h, sq, skv, d, causal=False, dtype="bf16"):
         return fa_flops(b, h, sq, skv, d, causal) / attention_s(preset, b, h, sq, skv, d, causal, dtype) / 1e12
 
-    # Point cases: (id, preset, (batch, heads, seq_q, seq_kv, head_dim), metric, note).
+    # Point cases: (id, preset, (batch, heads, seq_q, seq_kv, head_dim), metric, note[, dtype]).
     points = [
+        ("A09", "h100-pcie", (8, 16, 2048, 2048, 128), "TFLOP/s",
+         "FA3 FP8 (persistent, ping-pong), non-causal; 16 heads as the case derives them from TFLOP/s x time; "
+         "the preset's FP8 clock fraction is the SXM part's (unconfirmed here)", "fp8"),
         ("A10", "h100-sxm", (1, 8, 32768, 32768, 64), "ms",
          "FA3 BF16, kernel time. H100 variant not stated; taken as SXM (the same user compares an H200, and "
          "514 TFLOP/s is beyond the PCIe part's A11 figures)"),
+        ("A11", "h100-pcie", (16, 32, 1024, 1024, 64), "TFLOP/s",
+         "FA3, non-causal, 16-bit presumed; a user's report. The same reporter's H100 SXM reaches 392 TFLOP/s on "
+         "this shape, where fmsim's h100-sxm gives SXM_A11 (PCIe / SXM: 0.62 measured, RATIO_A11 fmsim)"),
         ("A12", "b200", (4, 16, 8192, 8192, 128), "TFLOP/s",
          "FlashAttention CuTe-DSL ('FA Python'), SM100 path, BF16 presumed; SKU not stated (B200-class)"),
         ("A13", "a100-sxm-80gb", (1, 32, 4096, 4096, 128), "TFLOP/s",
@@ -189,9 +195,13 @@ def published_kernel_cases():
          "non-causal 16-bit taken (tritonbench's defaults)"),
     ]
     rows, errors = {}, []
-    for cid, preset, (b, h, sq, skv, d), unit, note in points:
+    for cid, preset, (b, h, sq, skv, d), unit, note, *dtype in points:
         meas = cases[cid]["value"]
-        t = attention_s(preset, b, h, sq, skv, d)
+        t = attention_s(preset, b, h, sq, skv, d, False, *dtype)
+        if "SXM_A11" in note:
+            sxm = tflops("h100-sxm", b, h, sq, skv, d)
+            note = note.replace("SXM_A11", f"{sxm:.0f}").replace(
+                "RATIO_A11", f"{fa_flops(b, h, sq, skv, d, False) / t / 1e12 / sxm:.2f}")
         sim = t * 1e3 if unit == "ms" else fa_flops(b, h, sq, skv, d, False) / t / 1e12
         e = (sim - meas) / meas
         errors.append(e)
@@ -231,17 +241,23 @@ def published_kernel_cases():
     # Cases fmsim does not simulate, and why.
     a14 = tflops("b200", 2, 32, 8192, 8192, 64, False, "fp16")
     not_simulated = {
-        "A09": ("H100 PCIe", "not simulated: no preset (H100 PCIe; FP8, 16 heads derived)"),
-        "A11": ("H100 PCIe", "not simulated: no preset (H100 PCIe)"),
         "A14": ("B200", "not simulated: FA2 2.7.4 has no SM100 kernels; its Ampere-style mma.sync code does not use "
                         f"the tcgen05 tensor cores that fmsim's B200 preset models (the preset gives {a14:.0f} TFLOP/s for "
                         "b=2 h=32 s=8192 d=64 FP16, h = 2048 / d as in the benchmark script)"),
         "A15": ("H20", "not simulated: no preset (H20)"),
         "A19": ("GB200", "not simulated: no preset (GB200); HBM bandwidth, benchmark not given"),
         "A20": ("GB200", "not simulated: no preset (GB200); FP8 GEMM shape not given"),
-        "A21": ("A100 40GB", "not simulated: no preset (A100 40 GB, 1555 GB/s); whether read and write "
-                             "are both counted is not stated"),
     }
+    # A21: a memcopy's bandwidth (read + write over the time for fmsim's; the source does not say).
+    copy = json.loads(subprocess.run([fmsim, "kernel", "memcpy", "--bytes", "1000000000", "--hardware", "a100-sxm-40gb",
+                                      "--json"], check=True, capture_output=True, text=True).stdout)
+    a21 = cases["A21"]["value"]
+    copy_gbps = 2e9 / copy["time_s"] / 1e9
+    errors.append((copy_gbps - a21) / a21)
+    rows["A21"] = (f"| A21 | a100-sxm-40gb | 1 GB copy | {a21:g} GB/s | {copy_gbps:.0f} GB/s | "
+                   f"{(copy_gbps - a21) / a21 * 100:+.1f}% | a workshop's memcopy reference; whether it counts read "
+                   f"and write is not stated (fmsim: both); the preset streams at 90% of 1555 GB/s, a different "
+                   f"measurement (hardware sheet section 8) |")
     for cid, (device, note) in not_simulated.items():
         c = cases[cid]
         rows[cid] = f"| {cid} | {device} | — | {c['value']:g} {c['metric']['unit']} | — | — | {note} |"
