@@ -128,6 +128,10 @@ const Schema<RuntimeSpec>& runtime_schema() {
             .number("context_memory_mb", &RuntimeSpec::context_memory_mb, 0.0, "MB",
                     "Device memory the stack holds before its first tensor (the CUDA context, library "
                     "handles, loaded kernel images); counted in every memory timeline and verdict.", 0)
+            .choice("attention", &RuntimeSpec::attention, {"any", "fused", "unfused"}, "any",
+                    "The attention the stack's model code runs, used by runs that leave `attention` at auto: "
+                    "fused (a FlashAttention-style kernel), unfused (scores, softmax and context as separate "
+                    "kernels: model code before fused attention), or any (fused unless the run says otherwise).")
             .fraction("kernel_bandwidth_fraction", &RuntimeSpec::kernel_bandwidth_fraction, 1.0,
                     "Fraction of the device's streaming bandwidth (hardware memory.stream_efficiency x peak) "
                     "that this stack's kernels reach on their DRAM traffic; 1 when its libraries stream at "

@@ -305,4 +305,9 @@ Precision make_precision(const std::string& all, const std::string& weights, con
     return p;
 }
 
+AttentionImpl resolve_attention(const std::string& requested, const hwmodels::RuntimeSpec& runtime) {
+    const std::string& choice = requested == "auto" ? runtime.attention : requested;
+    return choice == "unfused" ? AttentionImpl::unfused : AttentionImpl::fused;
+}
+
 }  // namespace fmsim::sim

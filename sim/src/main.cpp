@@ -26,7 +26,7 @@ using namespace fmsim;
 using namespace fmsim::workloads;
 
 struct RunFlags {
-    std::string phase, precision, weights, activations, kv_cache, math, attention = "fused", recompute = "none";
+    std::string phase, precision, weights, activations, kv_cache, math, attention = "auto", recompute = "none";
     std::int64_t batch = 1, input_len = 0, output_len = 0, steps = 0;
 };
 
@@ -42,12 +42,14 @@ void add_run_flags(CLI::App* cmd, RunFlags& f) {
     cmd->add_option("--activations", f.activations, "activation dtype");
     cmd->add_option("--kv-cache", f.kv_cache, "KV-cache dtype (default: activations)");
     cmd->add_option("--math", f.math, "matmul math dtype (default: activations)");
-    cmd->add_option("--attention", f.attention, "fused|unfused")->check(CLI::IsMember({"fused", "unfused"}));
+    cmd->add_option("--attention", f.attention, "fused|unfused|auto (auto: the --runtime's, else fused)")
+        ->check(CLI::IsMember({"fused", "unfused", "auto"}));
     cmd->add_option("--recompute", f.recompute, "none|selective|full (train)")
         ->check(CLI::IsMember({"none", "selective", "full"}));
 }
 
-sim::GraphQuery make_query(const std::string& model, const RunFlags& f) {
+sim::GraphQuery make_query(const std::string& model, const RunFlags& f,
+                           const std::string& runtime = hwmodels::kDefaultRuntime) {
     sim::GraphQuery q;
     q.model = model;
     if (!f.phase.empty()) {
@@ -60,7 +62,7 @@ sim::GraphQuery make_query(const std::string& model, const RunFlags& f) {
     q.run.output_len = f.output_len;
     q.run.steps = f.steps;
     q.run.precision = sim::make_precision(f.precision, f.weights, f.activations, f.kv_cache, f.math);
-    q.run.attention = f.attention == "unfused" ? AttentionImpl::unfused : AttentionImpl::fused;
+    q.run.attention = sim::resolve_attention(f.attention, hwmodels::load_runtime(runtime));
     q.run.recompute = *parse_recompute(f.recompute);
     return q;
 }
@@ -230,7 +232,7 @@ int main(int argc, char** argv) {
     try {
         if (collective_commands->run()) {
         } else if (*graph) {
-            print_graph(sim::describe_graph(make_query(model, flags)), as_json, dot, export_json, graph_hardware,
+            print_graph(sim::describe_graph(make_query(model, flags, graph_runtime)), as_json, dot, export_json, graph_hardware,
                         graph_runtime, memory_csv);
         } else if (*run) {
             const auto sc = sim::load_scenario(scenario_path, run_sets);

@@ -4,6 +4,7 @@
 
 #include "fmsim/hwmodels/hardware_json.hpp"
 #include "fmsim/hwmodels/link.hpp"
+#include "fmsim/sim/facade.hpp"
 #include "fmsim/workloads/errors.hpp"
 #include "fmsim/workloads/model_json.hpp"
 #include "fmsim/workloads/schema.hpp"
@@ -224,9 +225,10 @@ const Schema<ScenarioFields>& scenario_schema() {
                     "One dtype for everything, or {weights, activations, kv_cache, math}; kv_cache and math default "
                     "to activations, the rest to bf16. Dtypes: " + dtype_names() + ".",
                     read_precision, [](ScenarioFields& f) { f.precision = Precision{}; })
-            .choice("attention", &ScenarioFields::attention, {"fused", "unfused"}, "fused",
+            .choice("attention", &ScenarioFields::attention, {"auto", "fused", "unfused"}, "auto",
                     "fused = FlashAttention-style kernel (no seq x seq tensor in memory); unfused = "
-                    "scores, softmax and context as separate ops.")
+                    "scores, softmax and context as separate ops; auto = the runtime's (its `attention`: "
+                    "unfused under hf-transformers-eager), else fused.")
             .choice("recompute", &ScenarioFields::recompute, {"none", "selective", "full"}, "none",
                     "Activation recomputation in training.")
             .custom("system", "object (scenario.system)", "one device", "The devices.",
@@ -382,7 +384,7 @@ Scenario load_scenario(const std::string& path, const std::vector<std::string>& 
     sc.run.output_len = f.output_len;
     sc.run.steps = f.steps;
     sc.run.precision = f.precision;
-    sc.run.attention = f.attention == "unfused" ? AttentionImpl::unfused : AttentionImpl::fused;
+    sc.run.attention = resolve_attention(f.attention, sc.runtime);
     sc.run.recompute = *parse_recompute(f.recompute);
     sc.run.finetune.method = f.finetune.method == "lora"    ? FineTuneMethod::lora
                              : f.finetune.method == "qlora" ? FineTuneMethod::qlora

@@ -38,6 +38,17 @@ TEST(Scenario, DefaultsAndSets) {
     EXPECT_EQ(nlohmann::json::parse(set.resolved_json)["batch"], 64);
 }
 
+TEST(Scenario, AttentionAutoFollowsTheRuntime) {
+    using fmsim::workloads::AttentionImpl;
+    const auto path = write_scenario("attention.json", base);
+    EXPECT_EQ(load_scenario(path).run.attention, AttentionImpl::fused);  // pytorch-eager says any
+    // transformers' 2023 eager code runs unfused attention; an explicit choice still wins.
+    EXPECT_EQ(load_scenario(path, {"runtime=hf-transformers-eager"}).run.attention, AttentionImpl::unfused);
+    EXPECT_EQ(load_scenario(path, {"runtime=hf-transformers-eager", "attention=fused"}).run.attention,
+              AttentionImpl::fused);
+    EXPECT_EQ(load_scenario(path, {"attention=unfused"}).run.attention, AttentionImpl::unfused);
+}
+
 TEST(Scenario, OverridesKeepTheRestOfThePreset) {
     auto j = base;
     j["hardware_overrides"] = {{"clock", {{"sustained_mhz", 1000}}}};

@@ -56,6 +56,7 @@ struct RuntimeSpec {
     double graph_kernel_gap_us = 0;  // device-side gap between kernels of a graph
     double kernel_bandwidth_fraction = 1;  // of the device's streaming bandwidth, reached by this stack's kernels
     double context_memory_mb = 0;  // device memory the stack holds before any tensor (CUDA context, kernel images)
+    std::string attention = "any";  // the attention its model code runs: "fused", "unfused", or "any" (the run's choice)
     RowKernelSpec softmax;
     RowKernelSpec norm;  // LayerNorm and RMSNorm
     std::vector<OpKernels> op_kernels;  // tried in order; the first match applies

@@ -127,4 +127,8 @@ std::string memory_csv(const ReplayResult& r);
 workloads::Precision make_precision(const std::string& all, const std::string& weights, const std::string& activations,
                                     const std::string& kv_cache, const std::string& math);
 
+// The attention a run asks for ("fused", "unfused", or "auto": the stack's own, fused when the
+// stack does not say; RuntimeSpec::attention).
+workloads::AttentionImpl resolve_attention(const std::string& requested, const hwmodels::RuntimeSpec& runtime);
+
 }  // namespace fmsim::sim
