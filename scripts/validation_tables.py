@@ -348,9 +348,10 @@ def memory_cases():
     # E12, E08: weight file sizes (llama.cpp's table, GiB).
     w = graph("llama2-7b", "--precision", "fp16")["weight_bytes"]
     row("E12", "LLaMA 2 7B weights, f16 GGUF", cases["E12"]["value"], w / gib, "GiB", "")
-    w = graph("llama3.1-70b", "--weights", "int4")["weight_bytes"]
+    w = graph("llama3.1-70b", "--weights", "int4g32")["weight_bytes"]
     row("E08", "LLaMA 3 70B weights, Q4_K_M GGUF", cases["E08"]["value"], w / gib, "GiB",
-        "fmsim's int4 is 4 bits plus an fp16 scale per 128 (4.125); Q4_K_M averages 4.8 (k-quant blocks, 6-bit parts)")
+        "int4g32: 4 bits and an fp16 scale per 32, 4.5 bits (Q4_K's 144 bytes per 256); Q4_K_M keeps some tensors "
+        "at Q6_K (6.56 bits), 4.8 on average")
     # E10, E03: QLoRA's bounds for LLaMA 65B.
     j = graph("llama-65b", "--phase", "train", "--batch", "1", "--input-len", "512", "--precision", "bf16")
     row("E10", "LLaMA 65B full 16-bit fine-tuning", cases["E10"]["value"],

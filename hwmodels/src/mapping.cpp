@@ -55,7 +55,8 @@ std::pair<DType, double> vector_path(const HardwareSpec& hw, DType t);
 // DEFAULT matmul precision on TPUs, which have no fp32 or fp16 MXU path), and anything else runs
 // on the vector unit: an fp32 GEMM on CUDA cores (PyTorch keeps TF32 off for matmuls by default;
 // `--math tf32` asks for it), bf16 on a V100, fp16 on an int8-only NPU.
-MathPath math_path(const HardwareSpec& hw, DType math) {
+MathPath math_path(const HardwareSpec& hw, DType requested) {
+    const DType math = workloads::math_format(requested);
     const auto& rates = hw.matrix.dense_flops_per_cycle;
     std::vector<DType> tried{math};
     switch (math) {

@@ -224,6 +224,11 @@ TEST(ValidationPublished, MemoryCasesDoNotRegress) {
     fp16.precision = fmsim::sim::make_precision("fp16", "", "", "", "");
     expect_within(static_cast<double>(fmsim::workloads::summarize(fmsim::workloads::load_model("llama2-7b")->build(fp16)).weight_bytes) / kGiB,
            12.63, 0.006);
+    // E08: LLaMA 3 70B as Q4_K_M, replayed as int4g32 (Q4_K's 4.5 bits; -3.1%).
+    fmsim::workloads::RunSpec q4;
+    q4.precision.weights = DType::int4g32;
+    expect_within(static_cast<double>(fmsim::workloads::summarize(fmsim::workloads::load_model("llama3.1-70b")->build(q4)).weight_bytes) / kGiB,
+                  39.59, 0.031);
     // E03: QLoRA of LLaMA 65B under 48 GB (47.3 GB); E10: its full 16-bit fine-tuning over 780 GB.
     const auto qlora = fmsim::sim::run_scenario(fmsim::sim::load_scenario(
         std::string(FMSIM_SOURCE_DIR) + "/configs/scenarios/llama2-13b-qlora-l4.json",

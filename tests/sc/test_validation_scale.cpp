@@ -155,7 +155,7 @@ TEST(ValidationScale, Bounds) {
 
 // The single-GPU rows of B_llm_inference (docs/validation.md, "Single-device LLM inference"): each
 // within its documented error + 2 points, the median over the throughput cases at its documented
-// 10.3% + 2 points. B15 (1000 decode steps of a 70B model) enters with its documented error.
+// 7.6% + 2 points. B15 (1000 decode steps of a 70B model) enters with its documented error.
 TEST(ValidationScale, SingleDeviceCasesDoNotRegress) {
     const std::vector<PointCase> cases = {
         {"B12", Metric::out_per_gpu, 28312, +0.103, true, true},   // Llama 3.1 8B FP8, H100, 128/128
@@ -164,11 +164,11 @@ TEST(ValidationScale, SingleDeviceCasesDoNotRegress) {
         {"B22", Metric::out_per_gpu, 5586, +0.043, true, true},    // LLaMA 7B FP16, A100, batch 384
         {"B24", Metric::decode_tokens, 73.83, +0.659, true, true}, // llama.cpp f16, A100
         {"B25", Metric::decode_tokens, 83.32, +0.429, true, true}, // llama.cpp f16, H100 PCIe
-        {"B29", Metric::decode_tokens, 19.14, +0.149, true, true}, // MLC INT4, Orin Nano Super
+        {"B29", Metric::decode_tokens, 19.14, +0.057, true, true}, // MLC q4f16_1 (int4g32), Orin Nano Super
         {"B17", Metric::latency_ms, 7, -0.520, false, true},       // LLaMA 7B FP8 TTFT, 128 tokens
         {"B18", Metric::latency_ms, 36, -0.211, false, true},      // 2048 tokens
         {"B19", Metric::latency_ms, 133, -0.094, false, true},     // FP16 on A100
     };
     for (const auto& c : cases) EXPECT_DOUBLE_EQ(c.published, published_value(c.id)) << c.id;
-    EXPECT_LE(median_abs(throughput_errors_of(cases)), 0.103 + 0.02);
+    EXPECT_LE(median_abs(throughput_errors_of(cases)), 0.076 + 0.02);
 }

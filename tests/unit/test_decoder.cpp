@@ -177,6 +177,13 @@ TEST(DecoderPrecision, WeightOnlyInt4AndW8A8AreDifferentGraphs) {
     EXPECT_NEAR(static_cast<double>(b.weight_bytes), matmul_params * 4.125 / 8 + (a.params_total - matmul_params) * 2,
                 300.0);  // each weight tensor rounds up to whole bytes
     EXPECT_EQ(a.flops, b.flops);
+    // int4g32 (llama.cpp Q4_0, MLC q4f16_1): an fp16 scale per 32 values, 4.5 bits; the same math.
+    RunSpec g32 = w4;
+    g32.precision.weights = DType::int4g32;
+    const auto d = summary_of("llama2-7b", g32);
+    EXPECT_NEAR(static_cast<double>(d.weight_bytes), matmul_params * 4.5 / 8 + (a.params_total - matmul_params) * 2,
+                300.0);
+    EXPECT_EQ(a.flops, d.flops);
     // W8A8: int8 weights and int8 activations, int8 math.
     EXPECT_NEAR(static_cast<double>(c.weight_bytes), matmul_params + (a.params_total - matmul_params) * 2, 1.0);
     EXPECT_LT(c.activation_bytes, b.activation_bytes);

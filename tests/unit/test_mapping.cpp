@@ -49,6 +49,7 @@ TEST(Mapping, EachDtypeRunsWhereItsPrecisionIsKept) {
     EXPECT_DOUBLE_EQ(total_cycles(tf32), flops / 1024);
     EXPECT_EQ(plan_op(gemm_op(1, 2048, 2048, 2048, DType::fp8), a100).matrix_dtype, DType::fp16);
     EXPECT_EQ(plan_op(gemm_op(1, 2048, 2048, 2048, DType::int4), a100).matrix_dtype, DType::int4);
+    EXPECT_EQ(plan_op(gemm_op(1, 2048, 2048, 2048, DType::int4g32), a100).matrix_dtype, DType::int4);  // int4's math
 
     EXPECT_EQ(plan_op(gemm_op(1, 2048, 2048, 2048, DType::bf16), load_hardware("v100-sxm2")).engine, EngineKind::vector);
     const auto tpu = plan_op(gemm_op(1, 2048, 2048, 2048, DType::fp32), load_hardware("tpu-v5e"));

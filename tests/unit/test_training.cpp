@@ -91,8 +91,9 @@ TEST(Training, DropoutFollowsTheConfigAndOnlyTrains) {
             ASSERT_EQ(o.writes.size(), 2u);
             EXPECT_EQ(o.writes[1].bytes(), 2 * 12 * 128 * 128) << "the keep-mask: a byte per score";
         }
-        if (o.name == "layers.0.attn.dropout.bwd")  // dY (2 bytes) and the mask (1) per score
+        if (o.name == "layers.0.attn.dropout.bwd") {  // dY (2 bytes) and the mask (1) per score
             EXPECT_EQ(o.bytes_read(), 3 * 2 * 12 * 128 * 128);
+        }
     }
     EXPECT_EQ(forward, 1 + 12 * 3);
     EXPECT_EQ(backward, forward);

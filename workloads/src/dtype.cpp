@@ -10,7 +10,7 @@ struct DTypeInfo {
     std::string_view name;
     int bits;
 };
-constexpr std::array<DTypeInfo, 8> kDTypes{{
+constexpr std::array<DTypeInfo, 9> kDTypes{{
     {DType::fp32, "fp32", 32},
     {DType::tf32, "tf32", 32},
     {DType::bf16, "bf16", 16},
@@ -18,9 +18,10 @@ constexpr std::array<DTypeInfo, 8> kDTypes{{
     {DType::fp8, "fp8", 8},
     {DType::int8, "int8", 8},
     {DType::int4, "int4", 4},
+    {DType::int4g32, "int4g32", 4},
     {DType::int32, "int32", 32},
 }};
-constexpr std::size_t kPrecisionCount = 7;  // int32 is for indices only
+constexpr std::size_t kPrecisionCount = 8;  // int32 is for indices only
 
 // kDTypes is listed in enum order, so the enum value is the index.
 const DTypeInfo& info(DType t) { return kDTypes[static_cast<std::size_t>(t)]; }
@@ -44,15 +45,19 @@ std::string dtype_names() {
     return out;
 }
 
+DType math_format(DType t) { return t == DType::int4g32 ? DType::int4 : t; }
+
 // int4 tensors store one fp16 scale per group of 128 values beside them: the group size AWQ (Lin
-// et al. 2024) and GPTQ (Frantar et al. 2023) default to, 4.125 bits per value. (QLoRA's NF4 with
-// double-quantized block scales is 4.127; llama.cpp's Q4_0 and MLC's q4f16_1, groups of 32, 4.5.)
-constexpr std::int64_t kInt4GroupSize = 128;
+// et al. 2024) and GPTQ (Frantar et al. 2023) default to, 4.125 bits per value (QLoRA's NF4 with
+// double-quantized block scales is 4.127). int4g32 keeps one per 32 values, 4.5 bits: llama.cpp's
+// Q4_0 (blocks of 32 4-bit values with an fp16 scale, 18 bytes) and MLC's q4f16_1 (group size 32,
+// fp16 scales); llama.cpp's Q4_K packs 256 values into 144 bytes, the same 4.5 bits.
 constexpr std::int64_t kInt4ScaleBits = 16;
 
 std::int64_t storage_bytes(std::int64_t elements, DType t) {
     std::int64_t bits = elements * bits_per_element(t);
-    if (t == DType::int4) bits += (elements + kInt4GroupSize - 1) / kInt4GroupSize * kInt4ScaleBits;
+    const std::int64_t group = t == DType::int4 ? 128 : t == DType::int4g32 ? 32 : 0;
+    if (group > 0) bits += (elements + group - 1) / group * kInt4ScaleBits;
     return (bits + 7) / 8;
 }
 
