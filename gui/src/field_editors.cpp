@@ -24,6 +24,10 @@ QStringList dtypeNames() {
     return QString::fromStdString(workloads::dtype_names()).split(", ", Qt::SkipEmptyParts);
 }
 
+QStringList mathDtypeNames() {
+    return QString::fromStdString(workloads::math_dtype_names()).split(", ", Qt::SkipEmptyParts);
+}
+
 NumberSpinBox::NumberSpinBox(QWidget* parent) : QDoubleSpinBox(parent) {
     setDecimals(kStoredDecimals);
     setRange(0, kNumberMax);
@@ -56,7 +60,7 @@ DtypeRatesEditor::DtypeRatesEditor(const QString& path, const QString& unit, QWi
     auto* grid = new QGridLayout(this);
     grid->setContentsMargins(0, 0, 0, 0);
     grid->setVerticalSpacing(2);
-    m_order = dtypeNames();
+    m_order = mathDtypeNames();
     constexpr int kColumns = 2;  // dtype pairs side by side keep the form short
     for (int i = 0; i < m_order.size(); ++i) {
         const QString& d = m_order.at(i);

@@ -64,5 +64,6 @@ public:
 
 // Names of the dtypes the simulator knows, in its order (workloads::dtype_names()).
 QStringList dtypeNames();
+QStringList mathDtypeNames();  // without storage-only layouts (int4g32): rate tables' keys
 
 }  // namespace fmsim::gui

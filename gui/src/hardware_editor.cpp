@@ -168,7 +168,7 @@ void HardwareEditor::showDerived() {
     const QJsonObject vector = m_derived.value("peak_vector_flops_per_s").toObject();
     const QJsonObject ridge = m_derived.value("ridge_point_flops_per_byte").toObject();
     QStringList dtypes;
-    for (const QString& d : dtypeNames())
+    for (const QString& d : mathDtypeNames())
         if (matrix.contains(d) || vector.contains(d)) dtypes << d;
     m_peaks->setRowCount(static_cast<int>(dtypes.size()));
     for (int i = 0; i < dtypes.size(); ++i) {

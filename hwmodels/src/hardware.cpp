@@ -34,12 +34,12 @@ namespace {
 // {"bf16": 1024, "int8": 2048, ...}: FLOPs (or integer ops) per cycle by dtype.
 void read_dtype_rates(std::map<DType, double>& out, const json& j, const ConfigContext& at) {
     if (!j.is_object() || j.empty())
-        at.fail("expected an object from dtype (" + workloads::dtype_names() + ") to ops per cycle, got " +
+        at.fail("expected an object from dtype (" + workloads::math_dtype_names() + ") to ops per cycle, got " +
                 workloads::json_type_name(j));
     out.clear();
     for (auto it = j.begin(); it != j.end(); ++it) {
-        const auto d = workloads::parse_dtype(it.key());
-        if (!d) at.at(it.key()).fail("unknown dtype; expected one of " + workloads::dtype_names());
+        const auto d = workloads::parse_math_dtype(it.key());
+        if (!d) at.at(it.key()).fail("unknown dtype; expected one of " + workloads::math_dtype_names());
         out[*d] = workloads::schema_detail::read_number(it.value(), at.at(it.key()), 0);
     }
 }

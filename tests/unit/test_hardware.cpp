@@ -72,6 +72,10 @@ TEST(Hardware, BadPresetsNameFilePointerAndExpectation) {
     expect_error([](auto& j) { j["clock"]["boost_mhz"] = 1000; }, "/clock/boost_mhz: expected at least sustained_mhz");
     expect_error([](auto& j) { j["cores"]["matrix_engine"]["dense_flops_per_cycle"]["bf17"] = 1; },
                  "/cores/matrix_engine/dense_flops_per_cycle/bf17: unknown dtype");
+    // int4g32 is a storage layout of int4 (its scales), not a format an engine has a rate for.
+    expect_error([](auto& j) { j["cores"]["matrix_engine"]["dense_flops_per_cycle"]["int4g32"] = 1; },
+                 "/cores/matrix_engine/dense_flops_per_cycle/int4g32: unknown dtype; expected one of fp32, tf32, "
+                 "bf16, fp16, fp8, int8, int4");
     expect_error([](auto& j) { j["cores"]["count"] = 0; }, "/cores/count: expected an integer >= 1, got 0");
     expect_error([](auto& j) { j["on_chip"][1].erase("capacity_kib"); },
                  "/on_chip/1: missing required key 'capacity_kib'");

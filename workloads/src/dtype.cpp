@@ -47,6 +47,21 @@ std::string dtype_names() {
 
 DType math_format(DType t) { return t == DType::int4g32 ? DType::int4 : t; }
 
+std::string math_dtype_names() {
+    std::string out;
+    for (std::size_t i = 0; i < kPrecisionCount; ++i) {
+        if (math_format(kDTypes[i].type) != kDTypes[i].type) continue;
+        if (!out.empty()) out += ", ";
+        out += kDTypes[i].name;
+    }
+    return out;
+}
+
+std::optional<DType> parse_math_dtype(std::string_view name) {
+    const auto d = parse_dtype(name);
+    return d && math_format(*d) == *d ? d : std::nullopt;
+}
+
 // int4 tensors store one fp16 scale per group of 128 values beside them: the group size AWQ (Lin
 // et al. 2024) and GPTQ (Frantar et al. 2023) default to, 4.125 bits per value (QLoRA's NF4 with
 // double-quantized block scales is 4.127). int4g32 keeps one per 32 values, 4.5 bits: llama.cpp's

@@ -19,6 +19,9 @@ std::optional<DType> parse_dtype(std::string_view name);
 std::string dtype_names();
 // The format the arithmetic sees: int4g32's values are int4's (its scales only change the bytes).
 DType math_format(DType t);
+// The names that are their own math format: the keys of per-dtype rate and energy tables.
+std::string math_dtype_names();
+std::optional<DType> parse_math_dtype(std::string_view name);
 
 // Bytes needed to store `elements` values of type `t`, rounded up to whole bytes (int4 packs two
 // values per byte and keeps an fp16 scale per 128 of them, int4g32 per 32: dtype.cpp).
