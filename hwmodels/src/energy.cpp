@@ -197,13 +197,7 @@ const Schema<TechFields>& tech_schema() {
                     "Energy of one multiply-accumulate (2 FLOPs) in pJ, by math dtype; every dtype (" +
                         workloads::math_dtype_names() + ") must be priced. A vector-unit FLOP costs half a MAC.",
                     [](TechFields& t, const json& j, const ConfigContext& at) {
-                        if (!j.is_object())
-                            at.fail("expected an object from dtype to pJ per MAC, got " + workloads::json_type_name(j));
-                        for (auto it = j.begin(); it != j.end(); ++it) {
-                            const auto d = workloads::parse_math_dtype(it.key());
-                            if (!d) at.at(it.key()).fail("unknown dtype; expected one of " + workloads::math_dtype_names());
-                            t.mac_pj[*d] = workloads::schema_detail::read_number(it.value(), at.at(it.key()), 0);
-                        }
+                        workloads::schema_detail::read_dtype_numbers(t.mac_pj, j, at, "pJ per MAC");
                         for (DType d : kAllDTypes)
                             if (!t.mac_pj.count(d))
                                 at.fail("missing dtype '" + std::string(workloads::to_string(d)) +

@@ -31,24 +31,14 @@ std::string_view to_string(MatrixEngineKind k) {
 
 namespace {
 
-// {"bf16": 1024, "int8": 2048, ...}: FLOPs (or integer ops) per cycle by dtype.
-void read_dtype_rates(std::map<DType, double>& out, const json& j, const ConfigContext& at) {
-    if (!j.is_object() || j.empty())
-        at.fail("expected an object from dtype (" + workloads::math_dtype_names() + ") to ops per cycle, got " +
-                workloads::json_type_name(j));
-    out.clear();
-    for (auto it = j.begin(); it != j.end(); ++it) {
-        const auto d = workloads::parse_math_dtype(it.key());
-        if (!d) at.at(it.key()).fail("unknown dtype; expected one of " + workloads::math_dtype_names());
-        out[*d] = workloads::schema_detail::read_number(it.value(), at.at(it.key()), 0);
-    }
-}
-
 template <class Spec>
 Schema<Spec>& dtype_rates(Schema<Spec>& s, const std::string& key, std::map<DType, double> Spec::*member,
                           std::string doc, bool required) {
     return s.custom(key, "object dtype -> number", required ? "required" : "{}", std::move(doc),
-                    [=](Spec& c, const json& j, const ConfigContext& at) { read_dtype_rates(c.*member, j, at); },
+                    // {"bf16": 1024, "int8": 2048, ...}: FLOPs (or integer ops) per cycle by dtype.
+                    [=](Spec& c, const json& j, const ConfigContext& at) {
+                        workloads::schema_detail::read_dtype_numbers(c.*member, j, at, "ops per cycle");
+                    },
                     required ? std::function<void(Spec&)>() : std::function<void(Spec&)>([=](Spec& c) { (c.*member).clear(); }));
 }
 
@@ -68,7 +58,8 @@ const Schema<ClockSpec>& clock_schema() {
                                       "dense GEMM implies a lower clock (power-limited: FP8 on an H100 reaches 0.883 of "
                                       "BF16's rate per FLOP/clk); its peak and every product of that dtype use it.",
                                       [](ClockSpec& c, const json& j, const ConfigContext& at) {
-                                          read_dtype_rates(c.matrix_clock_fraction, j, at);
+                                          workloads::schema_detail::read_dtype_numbers(c.matrix_clock_fraction, j, at,
+                                                                                       "fractions of the clock");
                                           for (const auto& [d, f] : c.matrix_clock_fraction)
                                               if (f <= 0 || f > 1)
                                                   at.at(std::string(workloads::to_string(d)))

@@ -169,12 +169,15 @@ RunReport run_scaled(const Scenario& sc, const ReplayOptions& options) {
         // A batch flows through the stages one after another (no pipelining of a single batch).
         ReplayResult sys = device;
         sys.latency_s = 0;
+        sys.group_time_s = {};  // along the batch's path through the stages, as the latency
         double ttft = 0, tpot = 0;
         for (std::size_t i = 0; i < stages.size(); ++i) {
             const double count = stage_devices[i] / static_cast<double>(p.tp * p.dp);
             sys.latency_s += stages[i].latency_s * count;
             ttft += stages[i].ttft_s.value_or(0) * count;
             tpot += stages[i].tpot_s.value_or(0) * count;
+            for (std::size_t gi = 0; gi < sys.group_time_s.size(); ++gi)
+                sys.group_time_s[gi] += stages[i].group_time_s[gi] * count;
         }
         const double steps = static_cast<double>(std::max<std::int64_t>(1, whole.run.output_len));
         sys.latency_s += p2p_s * static_cast<double>(p.pp - 1) * steps;
@@ -184,14 +187,10 @@ RunReport run_scaled(const Scenario& sc, const ReplayOptions& options) {
         sys.energy_j = energy_j;
         sys.energy = {};
         sys.group_energy_j = {};
-        sys.group_time_s = {};  // along the batch's path through the stages, as the latency
         for (std::size_t i = 0; i < stages.size(); ++i) {
             sys.energy += stages[i].energy.scaled(stage_devices[i]);
-            const double count = stage_devices[i] / static_cast<double>(p.tp * p.dp);
-            for (std::size_t gi = 0; gi < sys.group_energy_j.size(); ++gi) {
+            for (std::size_t gi = 0; gi < sys.group_energy_j.size(); ++gi)
                 sys.group_energy_j[gi] += stages[i].group_energy_j[gi] * stage_devices[i];
-                sys.group_time_s[gi] += stages[i].group_time_s[gi] * count;
-            }
         }
         sys.tokens = device.tokens * static_cast<double>(p.dp);
         if (device.energy_per_token_j && sys.tokens > 0) sys.energy_per_token_j = energy_j / sys.tokens;
@@ -262,7 +261,9 @@ RunReport run_scaled(const Scenario& sc, const ReplayOptions& options) {
     }
     exposed += std::max(0.0, dp_s - bwd_s);
     t.exposed_communication_s = exposed;
-    t.optimizer_s = p.zero >= 1 ? opt_s / static_cast<double>(p.dp) : opt_s;
+    // ZeRO >= 1: each replica updates its 1/dp shard of the optimizer states.
+    const double optimizer_share = p.zero >= 1 ? 1.0 / static_cast<double>(p.dp) : 1.0;
+    t.optimizer_s = opt_s * optimizer_share;
     t.step_time_s = t.compute_s + t.bubble_s + t.exposed_communication_s + t.optimizer_s;
 
     const double seq = static_cast<double>(std::max<std::int64_t>(1, whole.run.input_len));
@@ -314,11 +315,10 @@ RunReport run_scaled(const Scenario& sc, const ReplayOptions& options) {
     sys.energy = {};
     sys.group_energy_j = {};
     // A device's time per step in each group, averaged over the devices: m micro-batches' forward
-    // and backward, and its share of the optimizer (a 1/dp shard under ZeRO).
+    // and backward, and its share of the optimizer.
     sys.group_time_s = {};
     sys.optimizer_group_time_s = {};
     const double all_devices = std::accumulate(stage_devices.begin(), stage_devices.end(), 0.0);
-    const double optimizer_share = p.zero >= 1 ? 1.0 / static_cast<double>(p.dp) : 1.0;
     for (std::size_t i = 0; i < stages.size(); ++i) {
         auto dynamic = stages[i].energy;
         dynamic.static_j = 0;

@@ -36,25 +36,28 @@ std::optional<DType> parse_dtype(std::string_view name) {
     return std::nullopt;
 }
 
-std::string dtype_names() {
+namespace {
+// The precision names `keep` accepts, comma-separated, in enum order.
+template <class Keep>
+std::string names_where(Keep keep) {
     std::string out;
     for (std::size_t i = 0; i < kPrecisionCount; ++i) {
+        if (!keep(kDTypes[i].type)) continue;
         if (!out.empty()) out += ", ";
         out += kDTypes[i].name;
     }
     return out;
 }
+}  // namespace
+
+std::string dtype_names() {
+    return names_where([](DType) { return true; });
+}
 
 DType math_format(DType t) { return t == DType::int4g32 ? DType::int4 : t; }
 
 std::string math_dtype_names() {
-    std::string out;
-    for (std::size_t i = 0; i < kPrecisionCount; ++i) {
-        if (math_format(kDTypes[i].type) != kDTypes[i].type) continue;
-        if (!out.empty()) out += ", ";
-        out += kDTypes[i].name;
-    }
-    return out;
+    return names_where([](DType t) { return math_format(t) == t; });
 }
 
 std::optional<DType> parse_math_dtype(std::string_view name) {

@@ -116,6 +116,17 @@ double read_number(const json& j, const ConfigContext& at, double min) {
     return v;
 }
 
+void read_dtype_numbers(std::map<DType, double>& out, const json& j, const ConfigContext& at, const std::string& per) {
+    if (!j.is_object() || j.empty())
+        at.fail("expected an object from dtype (" + math_dtype_names() + ") to " + per + ", got " + json_type_name(j));
+    out.clear();
+    for (auto it = j.begin(); it != j.end(); ++it) {
+        const auto d = parse_math_dtype(it.key());
+        if (!d) at.at(it.key()).fail("unknown dtype; expected one of " + math_dtype_names());
+        out[*d] = read_number(it.value(), at.at(it.key()), 0);
+    }
+}
+
 double read_fraction(const json& j, const ConfigContext& at) {
     if (!j.is_number()) at.fail("expected a fraction in (0, 1], got " + json_type_name(j));
     const double v = j.get<double>();

@@ -57,6 +57,9 @@ std::vector<std::int64_t> read_size_pair(const json& j, const ConfigContext& at)
 std::string read_architecture(const json& j, const ConfigContext& at, const std::vector<std::string>& allowed);
 std::string list_text(const std::vector<std::string>& v);
 std::map<std::string, std::string> read_sources(const json& j, const ConfigContext& at);
+// A non-empty object from math dtype (math_dtype_names) to a number >= 0, into `out` (cleared):
+// fails "expected an object from dtype (...) to PER" or names the unknown key.
+void read_dtype_numbers(std::map<DType, double>& out, const json& j, const ConfigContext& at, const std::string& per);
 }  // namespace schema_detail
 
 template <class Spec>
