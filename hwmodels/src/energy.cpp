@@ -255,7 +255,7 @@ std::optional<std::filesystem::path> find_tech(const std::string& name_or_path, 
     const bool looks_like_path = name_or_path.find('/') != std::string::npos || path.extension() == ".json";
     if (!looks_like_path) path = tech_dir() / (name_or_path + ".json");
     else if (path.is_relative() && !base_dir.empty()) path = base_dir / path;
-    if (name_or_path.empty() || !std::filesystem::is_regular_file(path)) return std::nullopt;
+    if (name_or_path.empty() || !workloads::regular_file_exists(path)) return std::nullopt;
     return path;
 }
 

@@ -69,7 +69,7 @@ ReplayResult replay_workload(const GraphResult& g, const hwmodels::HardwareSpec&
     // line is found by its address once named.
     std::unordered_map<const Op*, double*> by_op_line;
     double decode_total = 0;
-    int decode_steps = 0;
+    std::int64_t decode_steps = 0;
     std::size_t all_ops = 0;
     for (const Stage& st : w.stages) all_ops += st.graph->op_count();
     r.memory_timeline.reserve(all_ops);
@@ -124,13 +124,13 @@ ReplayResult replay_workload(const GraphResult& g, const hwmodels::HardwareSpec&
         if (options.progress) options.progress(ops_done, all_ops);
         if (st.name == "prefill") r.ttft_s = tl.total_s;
         if (st.name.rfind("decode", 0) == 0) {
-            decode_total += tl.total_s;
-            ++decode_steps;
+            decode_total += tl.total_s * rep;
+            decode_steps += st.repeat;
         }
     }
     r.memory_peak_bytes = r.memory_at_peak.total_bytes();
     r.fits = r.memory_peak_bytes <= r.memory_capacity_bytes;
-    if (w.run.phase == RunPhase::generate && r.ttft_s && decode_steps > 0) r.tpot_s = decode_total / decode_steps;
+    if (w.run.phase == RunPhase::generate && r.ttft_s && decode_steps > 0) r.tpot_s = decode_total / static_cast<double>(decode_steps);
     r.energy_j = r.energy.total_j();
     const double batch = static_cast<double>(w.run.batch);
     switch (w.run.phase) {

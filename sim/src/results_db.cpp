@@ -100,7 +100,8 @@ private:
 }  // namespace
 
 ResultsDb ResultsDb::open(const std::string& path, bool create) {
-    if (!create && !std::filesystem::is_regular_file(path))
+    std::error_code unreadable;  // a path the OS refuses (too long) is no database either
+    if (!create && !std::filesystem::is_regular_file(path, unreadable))
         throw UserError(path + ": no such results database (`fmsim sweep FILE --db " + path + "` writes one)");
     ResultsDb r(path);
     const int flags = SQLITE_OPEN_READWRITE | (create ? SQLITE_OPEN_CREATE : 0);

@@ -348,7 +348,7 @@ auto at_key(const ConfigContext& at, Load load) {
 
 std::string existing(const ConfigContext& at, const std::string& name_or_path) {
     const bool is_path = name_or_path.find('/') != std::string::npos || name_or_path.ends_with(".json");
-    if (is_path && !std::filesystem::exists(name_or_path)) at.fail("no such file: " + name_or_path);
+    if (is_path && !workloads::path_exists(name_or_path)) at.fail("no such file: " + name_or_path);
     return name_or_path;
 }
 

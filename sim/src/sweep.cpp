@@ -192,7 +192,7 @@ SweepSpec load_sweep(const std::string& path) {
     if (spec.base.empty()) ctx.at("base").fail("expected the path of a scenario file");
     const std::filesystem::path base = spec.base;
     spec.base_path = base.is_relative() ? (std::filesystem::path(path).parent_path() / base).string() : spec.base;
-    if (!std::filesystem::is_regular_file(spec.base_path))
+    if (!workloads::regular_file_exists(spec.base_path))
         ctx.at("base").fail("cannot find the scenario file '" + spec.base_path + "' (relative to the sweep file)");
 
     // The axes in the file's order.

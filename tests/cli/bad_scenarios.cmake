@@ -1,5 +1,6 @@
 # The corpus of bad scenario files (tests/scenarios_bad/): each one is refused with exit code 2 and
-# one line naming the file, the JSON path and what was expected (tests/scenarios_bad/expected.json).
+# a first line naming the file, the JSON path and what was expected (tests/scenarios_bad/expected.json);
+# further problems of the same file follow, one line each, each naming the file.
 # Usage: cmake -DFMSIM=path/to/fmsim -DDIR=tests/scenarios_bad -P bad_scenarios.cmake
 file(READ ${DIR}/expected.json manifest)
 string(JSON count LENGTH "${manifest}")
@@ -13,8 +14,17 @@ foreach(i RANGE ${last})
   string(STRIP "${err}" err)
   set(want "error: ${DIR}/${name}: ${pointer}: ${message}")
   string(FIND "${err}" "${want}" at)
-  string(FIND "${err}" "\n" newline)
-  if(NOT rc EQUAL 2 OR NOT at EQUAL 0 OR NOT newline EQUAL -1 OR NOT out STREQUAL "")
+  string(REPLACE ";" "<semicolon>" lines "${err}")  # CMake lists split at ';'
+  string(REPLACE "\n" ";" lines "${lines}")
+  list(POP_FRONT lines)
+  set(stray "")
+  foreach(line IN LISTS lines)
+    string(FIND "${line}" "${DIR}/${name}: " line_at)
+    if(NOT line_at EQUAL 0)
+      set(stray "${line}")
+    endif()
+  endforeach()
+  if(NOT rc EQUAL 2 OR NOT at EQUAL 0 OR NOT stray STREQUAL "" OR NOT out STREQUAL "")
     message(SEND_ERROR "${name}: exit ${rc}\n  got:  ${err}\n  want: ${want}...")
     math(EXPR failures "${failures} + 1")
   endif()

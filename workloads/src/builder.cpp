@@ -323,29 +323,43 @@ void GraphBuilder::extend_kv_cache(OpGraph& copy, std::int64_t extra_tokens) con
     }
 }
 
-std::vector<std::shared_ptr<const OpGraph>> decode_step_graphs(
-    const RunSpec& run, std::int64_t context, std::int64_t count,
-    const std::function<void(GraphBuilder&, std::int64_t context)>& emit) {
-    std::vector<std::shared_ptr<const OpGraph>> steps;
-    if (count <= 0) return steps;
-    steps.reserve(static_cast<std::size_t>(count));
+std::vector<DecodeSample> sample_decode_steps(std::int64_t first_context, std::int64_t count,
+                                              std::int64_t max_samples) {
+    std::vector<DecodeSample> out;
+    if (count <= 0) return out;
+    const std::int64_t runs = max_samples > 0 ? std::min(count, max_samples) : count;
+    out.reserve(static_cast<std::size_t>(runs));
+    for (std::int64_t r = 0; r < runs; ++r) {
+        // Steps [lo, hi) of the generation; run lengths differ by at most one.
+        const std::int64_t lo = r * count / runs, hi = (r + 1) * count / runs;
+        out.push_back(DecodeSample{first_context + (lo + hi - 1) / 2, hi - lo, first_context + hi - 1});
+    }
+    return out;
+}
+
+std::vector<DecodeStepGraph> decode_step_graphs(const RunSpec& run, std::int64_t context, std::int64_t count,
+                                                const std::function<void(GraphBuilder&, std::int64_t context)>& emit) {
+    std::vector<DecodeStepGraph> steps;
+    const auto samples = sample_decode_steps(context, count, run.max_decode_samples);
+    if (samples.empty()) return steps;
+    steps.reserve(samples.size());
     if (run.attention != AttentionImpl::fused) {
-        for (std::int64_t i = 0; i < count; ++i) {
+        for (const DecodeSample& s : samples) {
             auto g = std::make_shared<OpGraph>();
             GraphBuilder b(*g, run);
-            emit(b, context + i);
-            steps.push_back(std::move(g));
+            emit(b, s.context);
+            steps.push_back({s, std::move(g)});
         }
         return steps;
     }
     auto first = std::make_shared<OpGraph>();
     GraphBuilder b(*first, run);
-    emit(b, context);
-    steps.push_back(first);
-    for (std::int64_t i = 1; i < count; ++i) {
-        auto g = std::make_shared<OpGraph>(*steps.back());
-        b.extend_kv_cache(*g, i);
-        steps.push_back(std::move(g));
+    emit(b, samples.front().context);
+    steps.push_back({samples.front(), first});
+    for (std::size_t i = 1; i < samples.size(); ++i) {
+        auto g = std::make_shared<OpGraph>(*first);
+        b.extend_kv_cache(*g, samples[i].context - samples.front().context);
+        steps.push_back({samples[i], std::move(g)});
     }
     return steps;
 }

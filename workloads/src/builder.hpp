@@ -150,14 +150,18 @@ private:
     std::vector<GrowingAttention> growing_attention_;  // for extend_kv_cache
 };
 
-// The graphs of `count` decode steps at `context`, context + 1, ... cached tokens; `emit` adds one
-// step at a given context to a builder. Steps must differ only in the context their self-attention
-// reads (true of decoder-only language models). With fused attention the first step is built in
-// full and each next one is a copy of the one before (sharing its ops) with the attention kernels
-// re-emitted (extend_kv_cache): a 256-step generation costs about what one step does. Unfused
-// attention has score tensors that grow with the context, so each step is built in full.
-std::vector<std::shared_ptr<const OpGraph>> decode_step_graphs(
-    const RunSpec& run, std::int64_t context, std::int64_t count,
-    const std::function<void(GraphBuilder&, std::int64_t context)>& emit);
+struct DecodeStepGraph {
+    DecodeSample at;
+    std::shared_ptr<const OpGraph> graph;
+};
+// The graphs of `count` decode steps from `context` cached tokens on, sampled as
+// sample_decode_steps(context, count, run.max_decode_samples) says; `emit` adds one step at a given
+// context to a builder. Steps must differ only in the context their self-attention reads (true of
+// decoder-only language models). With fused attention the first sample is built in full and each
+// next one is a copy of it (sharing its ops) with the attention kernels re-emitted
+// (extend_kv_cache). Unfused attention has score tensors that grow with the context, so each
+// sample is built in full.
+std::vector<DecodeStepGraph> decode_step_graphs(const RunSpec& run, std::int64_t context, std::int64_t count,
+                                                const std::function<void(GraphBuilder&, std::int64_t context)>& emit);
 
 }  // namespace fmsim::workloads

@@ -137,11 +137,29 @@ RunSpec resolve_image_run(RunSpec run, const std::string& model_kind, bool has_t
     return run;
 }
 
-Workload Model::build(const RunSpec& requested) const {
-    if (requested.batch < 1) throw ScenarioError("batch must be >= 1, got " + std::to_string(requested.batch));
-    if (requested.input_len < 0 || requested.output_len < 0 || requested.steps < 0)
+// Refuses run sizes no real run has before anything is built: each count at most
+// kMaxConfigInteger, and at most kMaxRunTokens tokens in flight (batch x longest sequence), so that
+// element counts (tokens x a dimension <= kMaxConfigInteger) stay inside int64.
+static void require_run_sizes(const RunSpec& run) {
+    if (run.batch < 1) throw ScenarioError("batch must be >= 1, got " + std::to_string(run.batch));
+    if (run.input_len < 0 || run.output_len < 0 || run.steps < 0)
         throw ScenarioError("lengths and steps must be >= 0 (0 = the model's default)");
+    for (const auto& [what, v] : {std::pair{"batch", run.batch}, {"input_len", run.input_len},
+                                  {"output_len", run.output_len}, {"steps", run.steps}})
+        if (v > kMaxConfigInteger)
+            throw ScenarioError(std::string(what) + " of " + std::to_string(v) + " is beyond any real run (at most " +
+                                std::to_string(kMaxConfigInteger) + ")");
+    const double tokens = static_cast<double>(run.batch) * static_cast<double>(run.input_len + run.output_len);
+    if (tokens > static_cast<double>(kMaxRunTokens))
+        throw ScenarioError("batch x (input_len + output_len) = " + std::to_string(run.batch) + " x " +
+                            std::to_string(run.input_len + run.output_len) + " tokens is beyond any real run (at most " +
+                            std::to_string(kMaxRunTokens) + " tokens at once)");
+}
+
+Workload Model::build(const RunSpec& requested) const {
+    require_run_sizes(requested);
     const RunSpec run = resolve(requested);
+    require_run_sizes(run);
     Workload w{name, family(), run, {}};
     if (run.phase == RunPhase::train) {
         const OpGraph forward = build_training_forward(run);
@@ -163,7 +181,7 @@ std::vector<std::string> zoo_names() { return json_file_stems(config_dir() / "mo
 std::unique_ptr<Model> load_model(const std::string& name_or_path) {
     const auto path = preset_path(name_or_path, config_dir() / "models", "model", "zoo models",
                                   "; or pass a path to a config.json");
-    if (!std::filesystem::exists(path)) throw ConfigError(path.string(), "", "no such file");
+    if (!path_exists(path)) throw ConfigError(path.string(), "", "no such file");
     return model_from_json(read_json_file(path), ConfigContext{path.string(), ""}, path.stem().string());
 }
 

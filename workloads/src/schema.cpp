@@ -49,6 +49,19 @@ std::string did_you_mean(const std::string& key, const std::vector<std::string>&
     return best;
 }
 
+bool path_exists(const std::filesystem::path& p) noexcept {
+    std::error_code ec;
+    return std::filesystem::exists(p, ec);
+}
+bool regular_file_exists(const std::filesystem::path& p) noexcept {
+    std::error_code ec;
+    return std::filesystem::is_regular_file(p, ec);
+}
+bool directory_exists(const std::filesystem::path& p) noexcept {
+    std::error_code ec;
+    return std::filesystem::is_directory(p, ec);
+}
+
 json read_json_file(const std::filesystem::path& path) {
     std::ifstream in(path);
     if (!in) throw ConfigError(path.string(), "", "cannot open the file");
@@ -61,7 +74,7 @@ json read_json_file(const std::filesystem::path& path) {
 
 std::vector<std::string> json_file_stems(const std::filesystem::path& dir) {
     std::vector<std::string> names;
-    if (!std::filesystem::is_directory(dir)) return names;
+    if (!directory_exists(dir)) return names;
     for (const auto& e : std::filesystem::directory_iterator(dir))
         if (e.path().extension() == ".json") names.push_back(e.path().stem().string());
     std::sort(names.begin(), names.end());
@@ -73,7 +86,7 @@ std::filesystem::path preset_path(const std::string& name_or_path, const std::fi
     const std::filesystem::path given = name_or_path;
     if (name_or_path.find('/') != std::string::npos || given.extension() == ".json") return given;
     const auto path = dir / (name_or_path + ".json");
-    if (std::filesystem::exists(path)) return path;
+    if (path_exists(path)) return path;
     const auto names = json_file_stems(dir);
     const std::string hint = did_you_mean(name_or_path, names);
     // The near ones: names sharing the typed prefix first, then by spelling distance.
@@ -93,11 +106,22 @@ std::filesystem::path preset_path(const std::string& name_or_path, const std::fi
 
 namespace schema_detail {
 
-std::int64_t read_int(const json& j, const ConfigContext& at, std::int64_t min) {
+std::int64_t read_int(const json& j, const ConfigContext& at, std::int64_t min, std::int64_t max) {
+    // The message names the bound that is broken (a wrong type breaks the lower one's promise).
+    const std::string at_least = "expected an integer >= " + std::to_string(min);
+    const auto too_large = [&](const std::string& got) {
+        at.fail("expected an integer <= " + std::to_string(max) + ", got " + got +
+                (max == kMaxConfigInteger ? " (no real model or run has this size)" : ""));
+    };
     const bool integral = j.is_number_integer() || (j.is_number_float() && std::floor(j.get<double>()) == j.get<double>());
-    if (!integral) at.fail("expected an integer >= " + std::to_string(min) + ", got " + json_type_name(j));
+    if (!integral) at.fail(at_least + ", got " + json_type_name(j));
+    // Compared before any conversion: a float past int64 (1e300) or an unsigned past it (2^63)
+    // has no int64 value.
+    if (j.is_number_unsigned() ? j.get<std::uint64_t>() > static_cast<std::uint64_t>(max)
+                               : j.get<double>() > static_cast<double>(max))
+        too_large(j.dump());
     const auto v = j.is_number_float() ? static_cast<std::int64_t>(j.get<double>()) : j.get<std::int64_t>();
-    if (v < min) at.fail("expected an integer >= " + std::to_string(min) + ", got " + std::to_string(v));
+    if (v < min) at.fail(at_least + ", got " + std::to_string(v));
     return v;
 }
 
@@ -178,10 +202,10 @@ void for_each_in_list(const json& j, const ConfigContext& at, const std::string&
     for (std::size_t i = 0; i < j.size(); ++i) each(j[i], at.at(std::to_string(i)));
 }
 
-std::vector<std::int64_t> read_int_list(const json& j, const ConfigContext& at, std::int64_t min) {
+std::vector<std::int64_t> read_int_list(const json& j, const ConfigContext& at, std::int64_t min, std::int64_t max) {
     std::vector<std::int64_t> out;
     for_each_in_list(j, at, "integers", true,
-                     [&](const json& v, const ConfigContext& here) { out.push_back(read_int(v, here, min)); });
+                     [&](const json& v, const ConfigContext& here) { out.push_back(read_int(v, here, min, max)); });
     return out;
 }
 

@@ -31,7 +31,7 @@ const Schema<BertConfig>& bert_schema() {
                              "train (MLM + NSP losses).");
         s.integer("vocab_size", &BertConfig::vocab_size, std::nullopt, "tokens", "WordPiece vocabulary size.")
             .integer("hidden_size", &BertConfig::hidden_size, std::nullopt, "", "Hidden size d.")
-            .integer("num_hidden_layers", &BertConfig::num_hidden_layers, std::nullopt, "", "Transformer blocks.")
+            .integer("num_hidden_layers", &BertConfig::num_hidden_layers, std::nullopt, "", "Transformer blocks.", 1, kMaxLayers)
             .integer("num_attention_heads", &BertConfig::num_attention_heads, std::nullopt, "",
                      "Attention heads; must divide hidden_size.")
             .integer("intermediate_size", &BertConfig::intermediate_size, std::nullopt, "", "FFN hidden size.")

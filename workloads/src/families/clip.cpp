@@ -38,7 +38,7 @@ Schema<ClipTowerConfig> tower_schema(bool vision) {
     const std::int64_t d = vision ? 768 : 512;
     s.integer("hidden_size", &ClipTowerConfig::hidden_size, d, "", "Width d of the tower.")
         .integer("intermediate_size", &ClipTowerConfig::intermediate_size, 4 * d, "", "MLP hidden size.")
-        .integer("num_hidden_layers", &ClipTowerConfig::num_hidden_layers, 12, "", "Transformer blocks.")
+        .integer("num_hidden_layers", &ClipTowerConfig::num_hidden_layers, 12, "", "Transformer blocks.", 1, kMaxLayers)
         .integer("num_attention_heads", &ClipTowerConfig::num_attention_heads, vision ? 12 : 8, "",
                  "Attention heads; must divide hidden_size.")
         .integer("projection_dim", &ClipTowerConfig::projection_dim, 512, "",

@@ -23,7 +23,7 @@ const Schema<Gpt2Config>& gpt2_schema() {
         Schema<Gpt2Config> s("gpt2", "GPT-2 and GPT-3 style decoders: learned positions, pre-LayerNorm, GELU MLP, "
                                      "biases everywhere (Hugging Face GPT2Config field names).");
         s.integer("n_embd", &Gpt2Config::n_embd, std::nullopt, "", "Hidden size d.")
-            .integer("n_layer", &Gpt2Config::n_layer, std::nullopt, "", "Transformer blocks.")
+            .integer("n_layer", &Gpt2Config::n_layer, std::nullopt, "", "Transformer blocks.", 1, kMaxLayers)
             .integer("n_head", &Gpt2Config::n_head, std::nullopt, "", "Attention heads.")
             .integer("n_positions", &Gpt2Config::n_positions, std::nullopt, "tokens",
                      "Rows of the learned position table: the longest sequence (a default prompt leaves room "
@@ -66,7 +66,7 @@ const Schema<OptConfig>& opt_schema() {
         Schema<OptConfig> s("opt", "Meta OPT decoders (Hugging Face OPTConfig field names). Learned positions with "
                                    "the 2-row offset OPT uses, pre-LayerNorm, ReLU MLP.");
         s.integer("hidden_size", &OptConfig::hidden_size, std::nullopt, "", "Hidden size d.")
-            .integer("num_hidden_layers", &OptConfig::num_hidden_layers, std::nullopt, "", "Transformer blocks.")
+            .integer("num_hidden_layers", &OptConfig::num_hidden_layers, std::nullopt, "", "Transformer blocks.", 1, kMaxLayers)
             .integer("num_attention_heads", &OptConfig::num_attention_heads, std::nullopt, "", "Attention heads.")
             .integer("ffn_dim", &OptConfig::ffn_dim, std::nullopt, "", "FFN hidden size.")
             .integer("max_position_embeddings", &OptConfig::max_position_embeddings, std::nullopt, "tokens",
@@ -116,7 +116,7 @@ Schema<LlamaConfig> llama_like_schema(const std::string& type) {
     s.integer("hidden_size", &LlamaConfig::hidden_size, std::nullopt, "", "Hidden size d.")
         .integer("intermediate_size", &LlamaConfig::intermediate_size, std::nullopt, "",
                  "FFN hidden size (per expert for MoE).")
-        .integer("num_hidden_layers", &LlamaConfig::num_hidden_layers, std::nullopt, "", "Transformer blocks.")
+        .integer("num_hidden_layers", &LlamaConfig::num_hidden_layers, std::nullopt, "", "Transformer blocks.", 1, kMaxLayers)
         .integer("num_attention_heads", &LlamaConfig::num_attention_heads, std::nullopt, "", "Query heads.")
         .optional_integer("num_key_value_heads", &LlamaConfig::num_key_value_heads, "num_attention_heads", "",
                           "Key/value heads: equal to the query heads is MHA, fewer is GQA, 1 is MQA.")
@@ -156,6 +156,24 @@ const Schema<LlamaConfig>& llama_schema(const std::string& type) {
     return type == "mistral" ? mistral : type == "mixtral" ? mixtral : llama;
 }
 
+
+// The longest sequence a rotary model runs: max_position_embeddings, or, when the config declares
+// rope_scaling (linear, dynamic, yarn, llama3, longrope: Hugging Face's rope_type), its factor
+// times original_max_position_embeddings, or times max_position_embeddings when the original is not
+// given (Hugging Face's linear and dynamic scaling configs), whichever is longer.
+std::int64_t rotary_context_limit(const json& j, std::int64_t max_positions, const ConfigContext& ctx) {
+    const auto it = j.find("rope_scaling");
+    if (it == j.end() || it->is_null()) return max_positions;
+    const ConfigContext at = ctx.at("rope_scaling");
+    if (!it->is_object()) at.fail("expected an object with a factor, or null; got " + json_type_name(*it));
+    if (!it->contains("factor")) at.fail("expected a 'factor' (how far the scaling stretches the positions)");
+    const double factor = schema_detail::read_number((*it)["factor"], at.at("factor"), 1.0);
+    const std::int64_t base = it->contains("original_max_position_embeddings")
+                                  ? schema_detail::read_int((*it)["original_max_position_embeddings"],
+                                                            at.at("original_max_position_embeddings"), 1)
+                                  : max_positions;
+    return std::max(max_positions, static_cast<std::int64_t>(factor * static_cast<double>(base)));
+}
 
 }  // namespace
 
@@ -217,7 +235,7 @@ DecoderArch parse_decoder_arch(const json& j, const ConfigContext& ctx) {
         a.head_dim = c.head_dim.value_or(c.hidden_size / c.num_attention_heads);
         a.ffn = c.intermediate_size;
         a.vocab = c.vocab_size;
-        a.max_context = c.max_position_embeddings;
+        a.max_context = rotary_context_limit(j, c.max_position_embeddings, ctx);
         a.norm = Norm::rms;
         a.linear_bias = c.attention_bias;
         if (c.attention_bias != c.mlp_bias)
@@ -344,15 +362,17 @@ public:
         else run.output_len = 0;
         run.steps = 0;
         const std::int64_t new_tokens = run.phase == RunPhase::decode ? 1 : run.output_len;
-        // Learned position tables end at max_context (rotary models may run past it): a default
-        // prompt leaves room for the tokens generated after it.
+        // Positions end at max_context (learned tables; rotary models as trained or as their
+        // rope_scaling stretches them): a default prompt leaves room for the tokens generated after it.
         std::int64_t default_prompt = std::min<std::int64_t>(2048, a_.max_context);
-        if (a_.learned_positions > 0)
-            default_prompt = std::max<std::int64_t>(1, std::min(default_prompt, a_.max_context - new_tokens));
+        default_prompt = std::max<std::int64_t>(1, std::min(default_prompt, a_.max_context - new_tokens));
         run.input_len = positive_or(run.input_len, default_prompt);
         const std::int64_t longest = run.input_len + new_tokens;
-        if (a_.learned_positions > 0)
-            require_positions(longest, a_.max_context, a_.model_type + "'s learned position table");
+        require_positions(longest, a_.max_context,
+                          a_.learned_positions > 0
+                              ? a_.model_type + "'s learned position table"
+                              : a_.model_type + "'s rotary positions (max_position_embeddings; a rope_scaling "
+                                                "entry in the config extends them)");
         return run;
     }
 
@@ -370,11 +390,9 @@ protected:
         if (run.phase == RunPhase::generate) {
             const auto steps = decode_step_graphs(run, run.input_len, run.output_len - 1,
                                                   [&](GraphBuilder& b, std::int64_t ctx) { emit(b, run, 1, ctx, true); });
-            for (std::size_t i = 0; i < steps.size(); ++i) {
-                const std::int64_t ctx = run.input_len + static_cast<std::int64_t>(i);
-                stages.push_back(Stage{"decode@" + std::to_string(ctx), steps[i], 1,
-                                       decoder_kv_cache_bytes(a_, run.batch, ctx + 1, kv)});
-            }
+            for (const auto& [at, graph] : steps)
+                stages.push_back(Stage{"decode@" + std::to_string(at.context), graph, at.repeat,
+                                       decoder_kv_cache_bytes(a_, run.batch, at.last_context + 1, kv)});
         }
         return stages;
     }

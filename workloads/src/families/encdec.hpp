@@ -107,11 +107,9 @@ protected:
             stages.push_back(Stage{"decode", step(past), 1, kv_cache_bytes(run, past + 1, m)});
         }
         if (run.phase == RunPhase::generate)
-            for (std::int64_t i = 0; i + 1 < run.output_len; ++i) {
-                const std::int64_t past = prompt_len_ + i;
-                stages.push_back(
-                    Stage{"decode@" + std::to_string(past), step(past), 1, kv_cache_bytes(run, past + 1, m)});
-            }
+            for (const DecodeSample& at : sample_decode_steps(prompt_len_, run.output_len - 1, run.max_decode_samples))
+                stages.push_back(Stage{"decode@" + std::to_string(at.context), step(at.context), at.repeat,
+                                       kv_cache_bytes(run, at.last_context + 1, m)});
         return stages;
     }
 

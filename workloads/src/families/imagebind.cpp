@@ -41,7 +41,7 @@ const Schema<IbEncoderConfig>& encoder_schema() {
                  "signal [num_channels, T] cut into windows of patch_size samples, each flattened and projected by "
                  "Linear(num_channels * patch_size, d) (ImageBind's IMU stem).")
             .integer("hidden_size", &IbEncoderConfig::hidden_size, std::nullopt, "", "Width d of the encoder.")
-            .integer("num_hidden_layers", &IbEncoderConfig::num_hidden_layers, std::nullopt, "", "Transformer blocks.")
+            .integer("num_hidden_layers", &IbEncoderConfig::num_hidden_layers, std::nullopt, "", "Transformer blocks.", 1, kMaxLayers)
             .integer("num_attention_heads", &IbEncoderConfig::num_attention_heads, std::nullopt, "",
                      "Attention heads; must divide hidden_size.")
             .optional_integer("intermediate_size", &IbEncoderConfig::intermediate_size, "4 * hidden_size", "",

@@ -157,11 +157,9 @@ protected:
         if (run.phase == RunPhase::generate) {
             const auto steps = decode_step_graphs(run, context, run.output_len - 1,
                                                   [&](GraphBuilder& b, std::int64_t ctx) { emit_decode_step(b, run, ctx); });
-            for (std::size_t i = 0; i < steps.size(); ++i) {
-                const std::int64_t ctx = context + static_cast<std::int64_t>(i);
-                stages.push_back(Stage{"decode@" + std::to_string(ctx), steps[i], 1,
-                                       decoder_kv_cache_bytes(a_.text, run.batch, ctx + 1, kv)});
-            }
+            for (const auto& [at, graph] : steps)
+                stages.push_back(Stage{"decode@" + std::to_string(at.context), graph, at.repeat,
+                                       decoder_kv_cache_bytes(a_.text, run.batch, at.last_context + 1, kv)});
         }
         return stages;
     }

@@ -52,7 +52,7 @@ const Schema<SegformerConfig>& segformer_schema() {
         s.integer("num_channels", &SegformerConfig::num_channels, 3, "channels", "Input image channels.")
             .integer("num_encoder_blocks", &SegformerConfig::num_encoder_blocks, std::nullopt, "stages",
                      "Encoder stages; every per-stage list has this many entries.")
-            .integer_list("depths", &SegformerConfig::depths, std::nullopt, "blocks", "Transformer blocks per stage.")
+            .integer_list("depths", &SegformerConfig::depths, std::nullopt, "blocks", "Transformer blocks per stage.", 1, kMaxLayers)
             .integer_list("sr_ratios", &SegformerConfig::sr_ratios, std::nullopt, "",
                           "Sequence-reduction ratio R per stage: keys and values come from a conv with "
                           "kernel = stride = R (1 = none).")

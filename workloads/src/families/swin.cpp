@@ -45,7 +45,7 @@ const Schema<SwinConfig>& swin_schema() {
                              "(default) or SwinModel (pooled features, no classifier).");
         s.integer("embed_dim", &SwinConfig::embed_dim, std::nullopt, "channels",
                   "Width C of stage 1; stage i has C * 2^i channels.")
-            .integer_list("depths", &SwinConfig::depths, std::nullopt, "blocks", "Swin blocks per stage.")
+            .integer_list("depths", &SwinConfig::depths, std::nullopt, "blocks", "Swin blocks per stage.", 1, kMaxLayers)
             .integer_list("num_heads", &SwinConfig::num_heads, std::nullopt, "heads",
                           "Attention heads per stage (same length as depths).")
             .integer("window_size", &SwinConfig::window_size, std::nullopt, "tokens",

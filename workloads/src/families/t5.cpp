@@ -37,8 +37,8 @@ const Schema<T5Config>& t5_schema() {
         s.integer("d_model", &T5Config::d_model, std::nullopt, "", "Hidden size d.")
             .integer("d_kv", &T5Config::d_kv, std::nullopt, "", "Width of one attention head (heads * d_kv may differ from d_model).")
             .integer("d_ff", &T5Config::d_ff, std::nullopt, "", "FFN hidden size.")
-            .integer("num_layers", &T5Config::num_layers, std::nullopt, "", "Encoder blocks.")
-            .optional_integer("num_decoder_layers", &T5Config::num_decoder_layers, "num_layers", "", "Decoder blocks.")
+            .integer("num_layers", &T5Config::num_layers, std::nullopt, "", "Encoder blocks.", 1, kMaxLayers)
+            .optional_integer("num_decoder_layers", &T5Config::num_decoder_layers, "num_layers", "", "Decoder blocks.", 1, kMaxLayers)
             .integer("num_heads", &T5Config::num_heads, std::nullopt, "", "Attention heads.")
             .integer("vocab_size", &T5Config::vocab_size, std::nullopt, "tokens", "Vocabulary size (rows of the shared embedding).")
             .integer("relative_attention_num_buckets", &T5Config::relative_attention_num_buckets, 32, "buckets",

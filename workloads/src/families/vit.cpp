@@ -27,7 +27,7 @@ const Schema<VitConfig>& vit_schema() {
                             "LayerNorm, and a linear classifier on the class token when the config names its "
                             "classes. Phases encode (default) and train (classification cross-entropy).");
         s.integer("hidden_size", &VitConfig::hidden_size, std::nullopt, "", "Hidden size d.")
-            .integer("num_hidden_layers", &VitConfig::num_hidden_layers, std::nullopt, "", "Transformer blocks.")
+            .integer("num_hidden_layers", &VitConfig::num_hidden_layers, std::nullopt, "", "Transformer blocks.", 1, kMaxLayers)
             .integer("num_attention_heads", &VitConfig::num_attention_heads, std::nullopt, "",
                      "Attention heads; must divide hidden_size.")
             .integer("intermediate_size", &VitConfig::intermediate_size, std::nullopt, "", "MLP hidden size.")

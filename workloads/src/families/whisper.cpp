@@ -34,8 +34,8 @@ const Schema<WhisperConfig>& whisper_schema() {
                                 "2-layer conv front end over log-Mel features, pre-LN blocks with biases (none on "
                                 "k_proj), GELU MLPs, a decoder with cross-attention and a tied LM head.");
         s.integer("d_model", &WhisperConfig::d_model, std::nullopt, "", "Hidden size d (encoder and decoder).")
-            .integer("encoder_layers", &WhisperConfig::encoder_layers, std::nullopt, "", "Encoder blocks.")
-            .integer("decoder_layers", &WhisperConfig::decoder_layers, std::nullopt, "", "Decoder blocks.")
+            .integer("encoder_layers", &WhisperConfig::encoder_layers, std::nullopt, "", "Encoder blocks.", 1, kMaxLayers)
+            .integer("decoder_layers", &WhisperConfig::decoder_layers, std::nullopt, "", "Decoder blocks.", 1, kMaxLayers)
             .integer("encoder_attention_heads", &WhisperConfig::encoder_attention_heads, std::nullopt, "",
                      "Encoder attention heads.")
             .integer("decoder_attention_heads", &WhisperConfig::decoder_attention_heads, std::nullopt, "",

@@ -28,6 +28,12 @@ struct ConfigContext {
 
 std::string json_type_name(const json& j);
 
+// std::filesystem's checks without throwing: a path the OS refuses (a name too long, no
+// permission) counts as absent, so the caller's own "no such file" user error (exit 2) names it.
+bool path_exists(const std::filesystem::path& p) noexcept;
+bool regular_file_exists(const std::filesystem::path& p) noexcept;
+bool directory_exists(const std::filesystem::path& p) noexcept;
+
 // A config file's JSON; a ConfigError naming the file when it cannot be read or parsed.
 json read_json_file(const std::filesystem::path& path);
 // Stems of the *.json files in `dir`, sorted (the preset names of a config folder).
@@ -39,14 +45,24 @@ std::filesystem::path preset_path(const std::string& name_or_path, const std::fi
 // Closest of `candidates` to `key` by edit distance, or "" when none is close.
 std::string did_you_mean(const std::string& key, const std::vector<std::string>& candidates);
 
+// The largest integer any config field takes unless it says less: 2^24 = 16,777,216, above every
+// published model dimension (vocabularies reach 256k, hidden sizes 64k, contexts 10M tokens), so
+// sizes no real model has are refused before a graph is built and products of dimensions stay
+// far inside int64.
+inline constexpr std::int64_t kMaxConfigInteger = std::int64_t{1} << 24;
+// Transformer blocks in one stack: 1,024, eight times the deepest published LLM (Llama-3.1-405B:
+// 126 blocks).
+inline constexpr std::int64_t kMaxLayers = 1024;
+
 namespace schema_detail {
-std::int64_t read_int(const json& j, const ConfigContext& at, std::int64_t min);
+std::int64_t read_int(const json& j, const ConfigContext& at, std::int64_t min, std::int64_t max = kMaxConfigInteger);
 double read_number(const json& j, const ConfigContext& at, double min);
 double read_fraction(const json& j, const ConfigContext& at);  // a number in (0, 1]
 double read_probability(const json& j, const ConfigContext& at);  // a number in [0, 1)
 bool read_bool(const json& j, const ConfigContext& at);
 std::string read_choice(const json& j, const ConfigContext& at, const std::vector<std::string>& allowed);
-std::vector<std::int64_t> read_int_list(const json& j, const ConfigContext& at, std::int64_t min);
+std::vector<std::int64_t> read_int_list(const json& j, const ConfigContext& at, std::int64_t min,
+                                        std::int64_t max = kMaxConfigInteger);
 // Calls `each` on every element of the list `j` with the element's own place; fails "expected a
 // [non-empty ]list of WHAT" unless `j` is a list (with an element, when `non_empty`).
 void for_each_in_list(const json& j, const ConfigContext& at, const std::string& what, bool non_empty,
@@ -68,18 +84,19 @@ public:
     Schema(std::string name, std::string doc) : name_(std::move(name)), doc_(std::move(doc)) {}
 
     Schema& integer(const std::string& key, std::int64_t Spec::*member, std::optional<std::int64_t> dflt,
-                    std::string unit, std::string doc, std::int64_t min = 1) {
+                    std::string unit, std::string doc, std::int64_t min = 1, std::int64_t max = kMaxConfigInteger) {
         return add(key, "integer", std::move(unit), dflt ? std::to_string(*dflt) : "", std::move(doc),
-                   [=](Spec& s, const json& j, const ConfigContext& at) { s.*member = schema_detail::read_int(j, at, min); },
+                   [=](Spec& s, const json& j, const ConfigContext& at) { s.*member = schema_detail::read_int(j, at, min, max); },
                    dflt ? std::function<void(Spec&)>([=](Spec& s) { s.*member = *dflt; }) : nullptr);
     }
     // Absent or null gives nullopt; the family derives the value (the doc says how).
     Schema& optional_integer(const std::string& key, std::optional<std::int64_t> Spec::*member,
-                             std::string derived, std::string unit, std::string doc, std::int64_t min = 1) {
+                             std::string derived, std::string unit, std::string doc, std::int64_t min = 1,
+                             std::int64_t max = kMaxConfigInteger) {
         return add(key, "integer or null", std::move(unit), std::move(derived), std::move(doc),
                    [=](Spec& s, const json& j, const ConfigContext& at) {
                        if (j.is_null()) s.*member = std::nullopt;
-                       else s.*member = schema_detail::read_int(j, at, min);
+                       else s.*member = schema_detail::read_int(j, at, min, max);
                    },
                    [=](Spec& s) { s.*member = std::nullopt; });
     }
@@ -128,9 +145,9 @@ public:
     }
     Schema& integer_list(const std::string& key, std::vector<std::int64_t> Spec::*member,
                          std::optional<std::vector<std::int64_t>> dflt, std::string unit, std::string doc,
-                         std::int64_t min = 1) {
+                         std::int64_t min = 1, std::int64_t max = kMaxConfigInteger) {
         return add(key, "list of integers", std::move(unit), dflt ? json(*dflt).dump() : "", std::move(doc),
-                   [=](Spec& s, const json& j, const ConfigContext& at) { s.*member = schema_detail::read_int_list(j, at, min); },
+                   [=](Spec& s, const json& j, const ConfigContext& at) { s.*member = schema_detail::read_int_list(j, at, min, max); },
                    dflt ? std::function<void(Spec&)>([=](Spec& s) { s.*member = *dflt; }) : nullptr);
     }
     // A nested object parsed by its own function (sub-configs such as CLIP's text_config).
@@ -157,26 +174,47 @@ public:
                    [](Spec&, const json&, const ConfigContext&) {}, [](Spec&) {});
     }
 
+    // Every problem of the object is reported at once (each bad value, unknown key and missing
+    // required key), so a config is fixed in one round.
     Spec parse(const json& j, const ConfigContext& ctx) const {
         if (!j.is_object()) ctx.fail("expected an object, got " + json_type_name(j));
         Spec spec{};
+        std::vector<ConfigError::Problem> problems;
+        const auto collect = [&](const ConfigContext& at, const std::function<void()>& step) {
+            try {
+                step();
+            } catch (const ConfigError& e) {
+                if (e.file() != at.file) throw;  // another file's error (a preset it loads) stays whole
+                problems.insert(problems.end(), e.problems().begin(), e.problems().end());
+            }
+        };
         std::vector<bool> seen(fields_.size(), false);
         for (auto it = j.begin(); it != j.end(); ++it) {
+            const ConfigContext at = ctx.at(it.key());
             const std::size_t i = index_of(it.key());
             if (i == fields_.size()) {
                 const std::string hint = did_you_mean(it.key(), keys());
-                ctx.at(it.key()).fail("unknown key for " + name_ + (hint.empty() ? "" : " (did you mean '" + hint + "'?)"));
+                problems.push_back({at.pointer, "unknown key for " + name_ + (hint.empty() ? "" : " (did you mean '" + hint + "'?)")});
+                continue;
             }
-            fields_[i].read(spec, it.value(), ctx.at(it.key()));
             seen[i] = true;
+            collect(at, [&] { fields_[i].read(spec, it.value(), at); });
         }
+        std::vector<std::size_t> missing;
         for (std::size_t i = 0; i < fields_.size(); ++i) {
             if (seen[i]) continue;
-            if (!fields_[i].apply_default)
-                ctx.fail("missing required key '" + fields_[i].doc.key + "' (" + fields_[i].doc.type + ": " +
-                         fields_[i].doc.doc + ")");
-            fields_[i].apply_default(spec);
+            if (!fields_[i].apply_default) missing.push_back(i);
+            else fields_[i].apply_default(spec);
         }
+        if (missing.size() == 1) {
+            const FieldDoc& d = fields_[missing.front()].doc;
+            problems.push_back({ctx.pointer, "missing required key '" + d.key + "' (" + d.type + ": " + d.doc + ")"});
+        } else if (!missing.empty()) {
+            std::string keys;
+            for (std::size_t i : missing) keys += (keys.empty() ? "'" : ", '") + fields_[i].doc.key + "'";
+            problems.push_back({ctx.pointer, "missing required keys " + keys + " (docs/config-reference.md, " + name_ + ")"});
+        }
+        if (!problems.empty()) throw ConfigError(ctx.file, std::move(problems));
         return spec;
     }
 
