@@ -89,6 +89,13 @@ const Metric kMetrics[] = {
      .value = [](const RunReport& r) {
          return dev(r, [](const ReplayResult& p) { return p.fits ? 0.0 : p.memory_peak_bytes - p.memory_capacity_bytes; });
      }, .text_hides_zero = true},
+    {.name = "tokens_per_joule", .report_path = "", .label = "energy efficiency", .unit = U::tokens_per_j,
+     .scope = S::none, .better = B::higher, .description = "Tokens per joule of device energy: 1 / energy_per_token_j "
+     "(the tokens throughput counts); none for diffusion sampling.",
+     .value = [](const RunReport& r) {
+         const auto e = r.replay ? r.replay->energy_per_token_j : std::nullopt;
+         return e && *e > 0 ? Opt(1 / *e) : std::nullopt;
+     }},
     {.name = "energy_per_sample_j", .report_path = "energy.per_sample_j", .label = "energy per sample",
      .unit = U::joules, .scope = S::per_sample, .better = B::lower, .description = "energy_j over the batch's "
      "sequences or images.",
