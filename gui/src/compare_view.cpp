@@ -8,9 +8,9 @@
 #include <QVBoxLayout>
 #include <cmath>
 
+#include "fmsim/sim/metrics.hpp"
 #include "format.hpp"
 #include "json_util.hpp"
-#include "sweep_charts.hpp"
 
 namespace fmsim::gui {
 
@@ -24,20 +24,6 @@ struct Quantity {
     const char* label;
     Unit unit;
 };
-// Report metrics, in the order of the cards.
-const Quantity kMetrics[] = {{"latency_s", "latency", Unit::seconds},
-                             {"ttft_s", "time to first token", Unit::seconds},
-                             {"tpot_s", "time per output token", Unit::seconds},
-                             {"throughput_tokens_per_s", "throughput", Unit::tokens_per_s},
-                             {"throughput_samples_per_s", "throughput", Unit::samples_per_s},
-                             {"memory.peak_bytes_per_device", "memory peak per device", Unit::bytes},
-                             {"memory.capacity_bytes_per_device", "memory capacity per device", Unit::bytes},
-                             {"energy.total_j", "energy", Unit::joules},
-                             {"energy.per_token_j", "energy per token", Unit::joules},
-                             {"cost.usd", "cost", Unit::usd},
-                             {"cost.co2_kg", "CO₂", Unit::co2_kg},
-                             {"flops", "work", Unit::plain},
-                             {"params", "parameters", Unit::plain}};
 // Derived device figures (hardware_json).
 const Quantity kDevice[] = {{"sustained_clock_mhz", "sustained clock", Unit::megahertz},
                             {"cores", "cores", Unit::plain},
@@ -118,13 +104,17 @@ void CompareView::rebuild() {
         }
     };
     section("Metrics");
-    for (const Quantity& q : kMetrics) {
-        const double a = m_a.metric(q.path), b = m_b.metric(q.path);
+    // Every metric of the table (sim/metrics.hpp) that either run has, in the table's order.
+    for (const sim::Metric& m : sim::metric_table()) {
+        const QString name = QString::fromUtf8(m.name.data(), static_cast<qsizetype>(m.name.size()));
+        const double a = m_a.metric(name), b = m_b.metric(name);
         if (std::isnan(a) && std::isnan(b)) continue;
-        const MetricInfo* info = findMetric(q.path);
         // +1: higher is better, -1: lower is better, 0: neither (work, parameters, capacity).
-        const int better = info ? (info->maximize ? 1 : -1) : 0;
-        addRow(q.label, formatQuantity(a, q.unit), formatQuantity(b, q.unit), a, b, better);
+        const int better = m.better == sim::Better::higher ? 1 : m.better == sim::Better::lower ? -1 : 0;
+        QString label = QString::fromUtf8(m.label.data(), static_cast<qsizetype>(m.label.size()));
+        const std::string scope = sim::scope_text(m.scope, m_a.metric("step_time_s") >= 0 || m_b.metric("step_time_s") >= 0);
+        if (!scope.empty() && !label.contains(QString::fromStdString(scope))) label += " (" + QString::fromStdString(scope) + ")";
+        addRow(label, formatMetric(m, a), formatMetric(m, b), a, b, better);
     }
     section("Device (derived)");
     for (const Quantity& q : kDevice) {

@@ -241,10 +241,15 @@ void ExploreView::setAxes(const QString& path1, const QString& values1, const QS
 
 void ExploreView::setMetrics(const QString& lineMetric, const QString& paretoX, const QString& paretoY,
                              const QString& paretoThird) {
-    m_metric->setCurrentIndex(std::max(0, m_metric->findData(lineMetric)));
-    m_paretoX->setCurrentIndex(std::max(0, m_paretoX->findData(paretoX)));
-    m_paretoY->setCurrentIndex(std::max(0, m_paretoY->findData(paretoY)));
-    m_paretoZ->setCurrentIndex(std::max(0, m_paretoZ->findData(paretoThird)));
+    // By canonical metric name; an older report path ("energy.total_j") names the same metric.
+    auto pick = [](QComboBox* c, const QString& name) {
+        const MetricInfo* m = name.isEmpty() ? nullptr : findMetric(name);
+        c->setCurrentIndex(std::max(0, c->findData(m ? m->path : name)));
+    };
+    pick(m_metric, lineMetric);
+    pick(m_paretoX, paretoX);
+    pick(m_paretoY, paretoY);
+    pick(m_paretoZ, paretoThird);
 }
 
 QString ExploreView::loadSweepFile(const QString& path, QString* error) {
@@ -372,15 +377,15 @@ void ExploreView::onPointFinished(const SweepPointResult& r) {
     int col = 1;
     for (const auto& v : r.point.values) set(col++, display(v.second));
     const RunResult& res = r.result;
-    const bool fits = valueAt(res.report, "memory.fits").toBool(true);
+    const bool fits = res.fits();
     set(col++, r.ok ? (fits ? "ok" : "ok (does not fit)") : "error: " + r.error);
     const double tokens = res.metric("throughput_tokens_per_s");
     set(col++, formatQuantity(r.ok ? res.metric("latency_s") : NAN, Unit::seconds));
     set(col++, std::isnan(tokens) ? formatQuantity(res.metric("throughput_samples_per_s"), Unit::samples_per_s)
                                   : formatQuantity(tokens, Unit::tokens_per_s));
-    set(col++, formatQuantity(res.metric("memory.peak_bytes_per_device"), Unit::bytes));
-    set(col++, formatQuantity(res.metric("energy.total_j"), Unit::joules));
-    set(col++, formatQuantity(res.metric("cost.usd"), Unit::usd));
+    set(col++, formatQuantity(res.metric("peak_bytes_per_device"), Unit::bytes));
+    set(col++, formatQuantity(res.metric("energy_j"), Unit::joules));
+    set(col++, formatQuantity(res.metric("cost_usd"), Unit::usd));
     set(col++, formatQuantity(r.elapsedS, Unit::seconds));
     if (!r.ok) m_table->item(row, 1 + static_cast<int>(m_axisPaths.size()))->setForeground(QColor("#b00020"));
     m_table->resizeColumnsToContents();
@@ -402,7 +407,7 @@ void ExploreView::redraw() {
             if (!r.ok || std::isnan(y)) continue;
             const QString v = r.point.values.at(0).second;
             const double x = numeric ? parseLooseValue(v).toDouble() : static_cast<double>(m_axisValues.at(0).indexOf(v));
-            pts.push_back({i, r.point.label, x, y, valueAt(r.result.report, "memory.fits").toBool(true), false});
+            pts.push_back({i, r.point.label, x, y, r.result.fits(), false});
         }
         QStringList shown;
         for (const QString& v : m_axisValues.at(0)) shown << display(v);
@@ -444,7 +449,7 @@ void ExploreView::redraw() {
         s.metrics = sim::metrics_from_report(s.report);
         stored.push_back(s);
         const QString label = mz ? r.point.label + ", " + mz->label + " " + formatSignificant(z / mz->scale) : r.point.label;
-        pts.push_back({i, label, x, y, valueAt(r.result.report, "memory.fits").toBool(true), false});
+        pts.push_back({i, label, x, y, r.result.fits(), false});
     }
     QString title = QString("Pareto front: %1 points").arg(pts.size());
     try {

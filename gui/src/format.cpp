@@ -1,35 +1,15 @@
 #include "format.hpp"
 
 #include <cmath>
-#include <iterator>
+
+#include "fmsim/sim/format.hpp"
+#include "fmsim/sim/metrics.hpp"
 
 namespace fmsim::gui {
 
 namespace {
 const QString kNotApplicable = QStringLiteral("–");
-
-struct Prefix {
-    double scale;
-    const char* symbol;
-};
-
-// SI prefixes from tera down to nano; values outside fall back to the nearest end.
-constexpr Prefix kPrefixes[] = {{1e15, "P"}, {1e12, "T"}, {1e9, "G"}, {1e6, "M"}, {1e3, "k"},
-                                {1, ""},     {1e-3, "m"}, {1e-6, "µ"}, {1e-9, "n"}};
-
-QString withPrefix(double value, const QString& unit, bool allowSubUnit) {
-    const double a = std::fabs(value);
-    if (a == 0) return "0 " + unit;
-    std::size_t chosen = 0;
-    for (std::size_t i = 0; i < std::size(kPrefixes); ++i) {
-        if (!allowSubUnit && kPrefixes[i].scale < 1) break;
-        chosen = i;
-        if (a >= kPrefixes[i].scale) break;
-    }
-    // 999.7 ms rounds to "1000 ms": move up one prefix instead.
-    if (chosen > 0 && std::fabs(formatSignificant(value / kPrefixes[chosen].scale).toDouble()) >= 1000) --chosen;
-    return formatSignificant(value / kPrefixes[chosen].scale) + " " + kPrefixes[chosen].symbol + unit;
-}
+QString q(const std::string& s) { return QString::fromStdString(s); }
 }  // namespace
 
 QString formatSignificant(double value, int digits) {
@@ -43,26 +23,26 @@ QString formatSignificant(double value, int digits) {
 QString formatQuantity(double value, Unit unit) {
     if (std::isnan(value)) return kNotApplicable;
     switch (unit) {
-        case Unit::seconds: return withPrefix(value, "s", true);
-        case Unit::bytes: return withPrefix(value, "B", false);
-        case Unit::joules: return withPrefix(value, "J", true);
-        case Unit::usd: return "$" + formatSignificant(value);
-        case Unit::co2_kg: {
-            const double a = std::fabs(value);
-            if (a >= 1e3) return formatSignificant(value / 1e3) + " t";  // metric tonnes
-            if (a >= 1) return formatSignificant(value) + " kg";
-            return formatSignificant(value * 1e3) + " g";
-        }
-        case Unit::tokens_per_s: return withPrefix(value, "tokens/s", false);
-        case Unit::samples_per_s: return withPrefix(value, "samples/s", false);
-        case Unit::flops_per_s: return withPrefix(value, "FLOP/s", false);
-        case Unit::bytes_per_s: return withPrefix(value, "B/s", false);
-        case Unit::flops_per_byte: return formatSignificant(value) + " FLOP/B";
-        case Unit::watts: return withPrefix(value, "W", true);
-        case Unit::megahertz: return formatSignificant(value, 4) + " MHz";
-        case Unit::plain: return withPrefix(value, "", false).trimmed();
+        case Unit::seconds: return q(sim::format_duration(value));
+        case Unit::bytes: return q(sim::format_bytes(value));
+        case Unit::joules: return q(sim::format_si(value, "J"));
+        case Unit::usd: return q(sim::format_usd(value));
+        case Unit::co2_kg: return q(sim::format_co2_kg(value));
+        case Unit::tokens_per_s: return q(sim::format_number(value)) + " tokens/s";
+        case Unit::samples_per_s: return q(sim::format_number(value)) + " samples/s";
+        case Unit::flops_per_s: return q(sim::format_si(value, "FLOP/s", false));
+        case Unit::bytes_per_s: return q(sim::format_si(value, "B/s", false));
+        case Unit::flops_per_byte: return q(sim::format_number(value, 3)) + " FLOP/B";
+        case Unit::watts: return q(sim::format_si(value, "W"));
+        case Unit::megahertz: return q(sim::format_number(value, 4)) + " MHz";
+        case Unit::plain: return q(sim::format_number(value, 3));
     }
     return formatSignificant(value);
+}
+
+QString formatMetric(const sim::Metric& metric, double value) {
+    if (std::isnan(value)) return kNotApplicable;
+    return q(sim::format_metric(metric, value));
 }
 
 QString formatPercentDelta(double from, double to) {

@@ -29,7 +29,7 @@ QWidget* MemoryChart::chartWidget() const { return m_view; }
 void MemoryChart::setResult(const RunResult& r) {
     auto* chart = new QChart;
     const MemorySeries& m = r.memory;
-    const double capacity = numberAt(r.report, "memory.capacity_bytes_per_device");
+    const double capacity = r.metric("capacity_bytes_per_device");
     if (m.timeS.isEmpty()) {
         chart->setTitle("Memory: no timeline (run a scenario with a device)");
     } else {
@@ -91,10 +91,10 @@ void MemoryChart::setResult(const RunResult& r) {
         y->setRange(0, top / kGB * kHeadroom);
         y->applyNiceNumbers();
         x->applyNiceNumbers();
-        const double peak = numberAt(r.report, "memory.peak_bytes_per_device");
+        const double peak = r.metric("peak_bytes_per_device");
         chart->setTitle(QString("Device memory over time: peak %1 of %2%3")
                             .arg(formatQuantity(peak, Unit::bytes), formatQuantity(capacity, Unit::bytes),
-                                 valueAt(r.report, "memory.fits").toBool(true) ? QString(" (fits)")
+                                 r.fits() ? QString(" (fits)")
                                                                                 : QString(" (does not fit)")));
         chart->legend()->setAlignment(Qt::AlignBottom);
     }

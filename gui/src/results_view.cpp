@@ -21,7 +21,7 @@ constexpr int kPercent = 100;
 constexpr int kValuePointSize = 16;
 }  // namespace
 
-Card::Card(const QString& title, Unit unit, QWidget* parent) : QFrame(parent), m_unit(unit) {
+Card::Card(const QString& title, const sim::Metric& metric, QWidget* parent) : QFrame(parent), m_metric(&metric) {
     setFrameShape(QFrame::StyledPanel);
     setObjectName("card");
     setStyleSheet("QFrame#card { background: white; border: 1px solid #d0d4da; border-radius: 6px; }");
@@ -43,7 +43,7 @@ Card::Card(const QString& title, Unit unit, QWidget* parent) : QFrame(parent), m
     layout->addWidget(m_detail);
 }
 
-QString Card::valueText() const { return formatQuantity(m_value, m_unit); }
+QString Card::valueText() const { return formatMetric(*m_metric, m_value); }
 
 void Card::setValue(double value, const QString& detail) {
     m_value = value;
@@ -75,19 +75,14 @@ ResultsView::ResultsView(QWidget* parent) : QWidget(parent) {
     m_error->hide();
     auto* grid = new QGridLayout;
     grid->setSpacing(6);
-    const std::tuple<const char*, const char*, Unit> cards[] = {
-        {"latency_s", "Latency", Unit::seconds},
-        {"ttft_s", "Time to first token", Unit::seconds},
-        {"tpot_s", "Time per output token", Unit::seconds},
-        {"throughput", "Throughput", Unit::tokens_per_s},
-        {"memory.peak_bytes_per_device", "Memory peak per device", Unit::bytes},
-        {"energy.total_j", "Energy (devices)", Unit::joules},
-        {"cost.usd", "Cost", Unit::usd},
-        {"cost.co2_kg", "CO₂ (at the wall)", Unit::co2_kg}};
+    // One card per headline metric of the table, in its order.
     int i = 0;
-    for (const auto& [key, title, unit] : cards) {
-        auto* c = new Card(title, unit, this);
-        m_cards.insert(key, c);
+    for (const sim::Metric& m : sim::metric_table()) {
+        if (!m.headline) continue;
+        QString title = QString::fromUtf8(m.label.data(), static_cast<qsizetype>(m.label.size()));
+        title[0] = title[0].toUpper();
+        auto* c = new Card(title, m, this);
+        m_cards.insert(QString::fromUtf8(m.name.data(), static_cast<qsizetype>(m.name.size())), c);
         grid->addWidget(c, i / kCardColumns, i % kCardColumns);
         ++i;
     }
@@ -127,30 +122,42 @@ void ResultsView::setResult(const RunResult& r) {
                           .arg(num("kernels.simulated"))
                           .arg(num("kernels.reused")));
     const bool training = rep.value("training").isObject();
-    m_cards["latency_s"]->setValue(num("latency_s"), training ? "one training step" : "the whole run");
-    m_cards["ttft_s"]->setValue(num("ttft_s"), std::isnan(num("ttft_s")) ? "generation only" : "the prefill");
-    m_cards["tpot_s"]->setValue(num("tpot_s"), std::isnan(num("tpot_s")) ? "generation only" : "mean decode step");
-    Card* tp = m_cards["throughput"];
-    const double tokens = num("throughput_tokens_per_s"), samples = num("throughput_samples_per_s");
-    tp->setUnit(std::isnan(tokens) ? Unit::samples_per_s : Unit::tokens_per_s);
-    tp->setValue(std::isnan(tokens) ? samples : tokens,
-                 std::isnan(tokens) ? QString("samples per second") : formatQuantity(samples, Unit::samples_per_s));
-    const double peak = num("memory.peak_bytes_per_device"), capacity = num("memory.capacity_bytes_per_device");
-    const bool fits = valueAt(rep, "memory.fits").toBool(true);
-    m_cards["memory.peak_bytes_per_device"]->setValue(
-        peak, std::isnan(capacity) ? QString("no device")
-                                   : QString("of %1 — %2").arg(formatQuantity(capacity, Unit::bytes),
-                                                               fits ? QString("fits")
-                                                                    : "over by " + formatQuantity(num("memory.over_bytes"), Unit::bytes)));
-    m_cards["memory.peak_bytes_per_device"]->setFill(peak / capacity);
-    m_cards["energy.total_j"]->setValue(num("energy.total_j"),
-                                        std::isnan(num("energy.per_token_j"))
-                                            ? QString()
-                                            : formatQuantity(num("energy.per_token_j"), Unit::joules) + " per token");
-    m_cards["cost.usd"]->setValue(num("cost.usd"), std::isnan(num("cost.usd")) ? QString("not priced: set cost.usd_per_device_hour")
-                                                                               : QString("device-hours × price"));
-    m_cards["cost.co2_kg"]->setValue(num("cost.co2_kg"),
-                                     formatSignificant(num("energy.facility_kwh")) + " kWh at the wall");
+    // Each card: its metric's value and, as context, what one value covers (per step, per
+    // request, ...) or why it is absent; a few cards say more.
+    for (auto it = m_cards.begin(); it != m_cards.end(); ++it) {
+        const sim::Metric* m = sim::find_metric(it.key().toStdString());
+        it.value()->setMetric(*m);
+        const double v = r.metric(it.key());
+        const QString scope = QString::fromStdString(sim::scope_text(m->scope, training));
+        it.value()->setValue(v, std::isnan(v) ? (m->when_absent.empty() ? QString("does not apply")
+                                                                         : QString::fromUtf8(m->when_absent.data(),
+                                                                                             static_cast<qsizetype>(m->when_absent.size())))
+                                              : scope);
+    }
+    if (Card* tp = m_cards.value("throughput_tokens_per_s")) {
+        const double tokens = r.metric("throughput_tokens_per_s"), samples = r.metric("throughput_samples_per_s");
+        const sim::Metric& samplesMetric = *sim::find_metric("throughput_samples_per_s");
+        if (std::isnan(tokens)) {
+            tp->setMetric(samplesMetric);
+            tp->setValue(samples, "samples per second");
+        } else {
+            tp->setValue(tokens, formatMetric(samplesMetric, samples));
+        }
+    }
+    if (Card* mem = m_cards.value("peak_bytes_per_device")) {
+        const double peak = r.metric("peak_bytes_per_device"), capacity = r.metric("capacity_bytes_per_device");
+        const sim::Metric& bytes = *sim::find_metric("capacity_bytes_per_device");
+        mem->setValue(peak, std::isnan(capacity) ? QString("no device")
+                                                 : QString("of %1 per device — %2")
+                                                       .arg(formatMetric(bytes, capacity),
+                                                            r.fits() ? QString("fits")
+                                                                     : "over by " + formatMetric(bytes, r.metric("over_bytes_per_device"))));
+        mem->setFill(peak / capacity);
+    }
+    if (Card* co2 = m_cards.value("co2_kg"))
+        co2->setValue(r.metric("co2_kg"),
+                      formatMetric(*sim::find_metric("facility_energy_kwh"), r.metric("facility_energy_kwh")) +
+                          " at the wall, " + QString::fromStdString(sim::scope_text(sim::MetricScope::per_batch, training)));
     m_breakdown->setResult(r);
     m_roofline->setResult(r);
     m_timeline->setResult(r);

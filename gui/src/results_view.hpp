@@ -6,6 +6,7 @@
 #include <QWidget>
 #include <limits>
 
+#include "fmsim/sim/metrics.hpp"
 #include "format.hpp"
 #include "run_result.hpp"
 
@@ -20,22 +21,23 @@ class MemoryChart;
 class RooflineChart;
 class TimelineView;
 
-// One summary figure: a title, the value as formatted text, a line of context. It keeps the
-// number it shows, so tests compare it with `fmsim run --json`.
+// One summary figure: a metric of the table (sim/metrics.hpp), its value as formatted text, a
+// line of context. It keeps the number it shows, so tests compare it with `fmsim run --json`.
 class Card : public QFrame {
     Q_OBJECT
 public:
-    Card(const QString& title, Unit unit, QWidget* parent = nullptr);
+    Card(const QString& title, const sim::Metric& metric, QWidget* parent = nullptr);
     void setValue(double value, const QString& detail = {});
     // Memory cards: the share of the capacity, drawn as a bar (red when over).
     void setFill(double fraction);
     double value() const { return m_value; }
     QString valueText() const;
-    Unit unit() const { return m_unit; }
-    void setUnit(Unit unit) { m_unit = unit; }
+    // The metric it shows (the throughput card shows samples/s where a run has no tokens/s).
+    const sim::Metric& metric() const { return *m_metric; }
+    void setMetric(const sim::Metric& metric) { m_metric = &metric; }
 
 private:
-    Unit m_unit;
+    const sim::Metric* m_metric;
     double m_value = std::numeric_limits<double>::quiet_NaN();
     QLabel* m_title;
     QLabel* m_text;
@@ -49,8 +51,8 @@ public:
     explicit ResultsView(QWidget* parent = nullptr);
     void setResult(const RunResult& result);
     void showError(const QString& message);  // "" hides it
-    // The card of a report key: latency_s, ttft_s, tpot_s, throughput, memory.peak_bytes_per_device,
-    // energy.total_j, cost.usd, cost.co2_kg.
+    // The card of a headline metric of the table, by canonical name: latency_s, ttft_s, tpot_s,
+    // throughput_tokens_per_s, peak_bytes_per_device, energy_j, energy_per_token_j, cost_usd, co2_kg.
     Card* card(const QString& key) const { return m_cards.value(key); }
     QStringList cardKeys() const { return m_cards.keys(); }
     QWidget* currentChart() const;

@@ -6,14 +6,30 @@
 #include <QJsonParseError>
 #include <cstdlib>
 #include <deque>
+#include <limits>
 #include <string_view>
 #include <unordered_map>
 
+#include "fmsim/sim/metrics.hpp"
 #include "json_util.hpp"
 
 namespace fmsim::gui {
 
-double RunResult::metric(const QString& path) const { return numberAt(report, path); }
+double RunResult::metric(const QString& name) const {
+    // A metric of the table: the report's "metrics" object, else its older nested key; flags as 1/0.
+    if (const sim::Metric* m = sim::find_metric(name.toStdString())) {
+        const QString canonical = QString::fromUtf8(m->name.data(), static_cast<qsizetype>(m->name.size()));
+        for (const QString& at : {"metrics." + canonical, QString::fromUtf8(m->report_path.data(),
+                                                                            static_cast<qsizetype>(m->report_path.size()))}) {
+            if (at.isEmpty()) continue;
+            const QJsonValue v = valueAt(report, at);
+            if (v.isBool()) return v.toBool() ? 1 : 0;
+            if (v.isDouble() || v.isNull()) return v.isDouble() ? v.toDouble() : std::numeric_limits<double>::quiet_NaN();
+        }
+        return std::numeric_limits<double>::quiet_NaN();
+    }
+    return numberAt(report, name);
+}
 
 namespace {
 // One line's fields as views into the CSV text; a quoted field (RFC 4180) is unquoted into `scratch`.

@@ -35,8 +35,11 @@ struct RunResult {
     QByteArray opsCsv, memoryCsv;  // as the facade wrote them (ops_csv, memory_csv), for export
 
     bool isValid() const { return !report.isEmpty(); }
-    // A number of the report at a dotted path ("energy.total_j"); NaN when null or absent.
-    double metric(const QString& path) const;
+    // A metric of the table by name ("energy_j"; its older report path "energy.total_j" too),
+    // flags as 1/0, or any other number of the report at a dotted path; NaN when null or absent.
+    double metric(const QString& name) const;
+    // The memory peak within the device's capacity (true where the report does not say).
+    bool fits() const { return metric("fits") != 0; }
     // Parses an envelope and the CSVs (empty when the run had no op records); on failure returns
     // an invalid result and sets `error`. Large runs take a while: call it off the GUI thread.
     static RunResult parse(const QByteArray& envelope, const QByteArray& opsCsv, const QByteArray& memoryCsv,

@@ -16,6 +16,7 @@
 #include <cmath>
 
 #include "chart_style.hpp"
+#include "fmsim/sim/metrics.hpp"
 
 namespace fmsim::gui {
 
@@ -99,26 +100,53 @@ void showLabel(const QVector<ChartPoint>& points, const QPointF& p, bool on) {
 }
 }  // namespace
 
+namespace {
+// How an axis shows a metric's unit: the scale it divides by and the unit it names.
+std::pair<double, QString> axisUnit(const sim::Metric& m) {
+    using U = sim::MetricUnit;
+    switch (m.unit) {
+        case U::seconds: return {1, "s"};
+        case U::bytes: return {1e9, "GB"};
+        case U::joules: return {1, "J"};
+        case U::kwh: return {1, "kWh"};
+        case U::usd: return {1, "$"};
+        case U::kg_co2: return {1, "kg"};
+        case U::tokens_per_s: return {1, "tokens/s"};
+        case U::samples_per_s: return {1, "samples/s"};
+        case U::tokens_per_j: return {1, "tokens/J"};
+        case U::flop: return {1e12, "TFLOP"};
+        case U::tflop_per_s: return {1, "TFLOP/s"};
+        case U::fraction: return {0.01, "%"};
+        case U::days: return {1, "days"};
+        case U::count: return {1, QString::fromUtf8(m.noun.data(), static_cast<qsizetype>(m.noun.size())) + "s"};
+        case U::flag: return {1, ""};
+    }
+    return {1, ""};
+}
+}  // namespace
+
 const QVector<MetricInfo>& sweepMetrics() {
-    static const QVector<MetricInfo> metrics{
-        {"latency_s", "latency (s)", 1, false},
-        {"ttft_s", "time to first token (ms)", 1e-3, false},
-        {"tpot_s", "time per output token (ms)", 1e-3, false},
-        {"throughput_tokens_per_s", "throughput (tokens/s)", 1, true},
-        {"throughput_samples_per_s", "throughput (samples/s)", 1, true},
-        {"memory.peak_bytes_per_device", "memory peak per device (GB)", 1e9, false},
-        {"energy.total_j", "energy (J)", 1, false},
-        {"energy.per_token_j", "energy per token (J)", 1, false},
-        {"cost.usd", "cost ($)", 1, false},
-        {"cost.co2_kg", "CO2 (g)", 1e-3, false},
-        {"training.mfu", "MFU (fraction)", 1, true},
-    };
+    // Every number of the metric table (sim/metrics.hpp) but the yes/no flags.
+    static const QVector<MetricInfo> metrics = [] {
+        QVector<MetricInfo> out;
+        for (const sim::Metric& m : sim::metric_table()) {
+            if (m.unit == sim::MetricUnit::flag) continue;
+            const auto [scale, unit] = axisUnit(m);
+            const QString label = QString::fromUtf8(m.label.data(), static_cast<qsizetype>(m.label.size()));
+            out.push_back({QString::fromUtf8(m.name.data(), static_cast<qsizetype>(m.name.size())),
+                           unit.isEmpty() ? label : label + " (" + unit + ")", scale, m.better == sim::Better::higher});
+        }
+        return out;
+    }();
     return metrics;
 }
 
-const MetricInfo* findMetric(const QString& path) {
-    for (const MetricInfo& m : sweepMetrics())
-        if (m.path == path) return &m;
+const MetricInfo* findMetric(const QString& name) {
+    // An older report path ("energy.per_token_j") names the same metric.
+    const sim::Metric* m = sim::find_metric(name.toStdString());
+    const QString canonical = m ? QString::fromUtf8(m->name.data(), static_cast<qsizetype>(m->name.size())) : name;
+    for (const MetricInfo& info : sweepMetrics())
+        if (info.path == canonical) return &info;
     return nullptr;
 }
 

@@ -11,15 +11,16 @@ class QScatterSeries;
 
 namespace fmsim::gui {
 
-// A report metric the explore view can plot.
+// A report metric the explore view can plot: a row of the metric table (sim/metrics.hpp).
 struct MetricInfo {
-    QString path;      // dotted report key
+    QString path;      // the metric's canonical name ("energy_per_token_j")
     QString label;     // axis title, with its unit
     double scale = 1;  // the axis shows value / scale
     bool maximize = false;
 };
 const QVector<MetricInfo>& sweepMetrics();
-const MetricInfo* findMetric(const QString& path);
+// By canonical name or older report path; null for neither.
+const MetricInfo* findMetric(const QString& name);
 
 // One point as the charts see it.
 struct ChartPoint {

@@ -12,6 +12,7 @@
 #include <unordered_map>
 
 #include "fmsim/hwmodels/replay.hpp"
+#include "fmsim/sim/format.hpp"
 #include "fmsim/workloads/errors.hpp"
 
 namespace fmsim::sim {
@@ -149,67 +150,63 @@ ReplayResult replay_workload(const GraphResult& g, const hwmodels::HardwareSpec&
     return r;
 }
 
+namespace {
+void text_line(std::ostream& os, const std::string& key, const std::string& value) {
+    char buf[512];
+    std::snprintf(buf, sizeof buf, "  %-30s%s\n", key.c_str(), value.c_str());
+    os << buf;
+}
+}  // namespace
+
 std::string replay_text(const ReplayResult& r, const std::vector<std::pair<std::string, std::string>>& extra) {
     std::ostringstream os;
-    char buf[160];
     os << "\n  on " << r.hardware << " driven by " << r.runtime << " (accuracy: docs/validation.md)\n";
-    std::snprintf(buf, sizeof buf, "  %-18s%.3f ms\n", "latency", r.latency_s * 1e3);
-    os << buf;
-    if (r.ttft_s) {
-        std::snprintf(buf, sizeof buf, "  %-18s%.3f ms\n", "TTFT", *r.ttft_s * 1e3);
-        os << buf;
-    }
-    if (r.tpot_s) {
-        std::snprintf(buf, sizeof buf, "  %-18s%.3f ms\n", "TPOT", *r.tpot_s * 1e3);
-        os << buf;
-    }
-    for (const auto& [key, value] : extra) {
-        std::snprintf(buf, sizeof buf, "  %-18s%s\n", key.c_str(), value.c_str());
-        os << buf;
-    }
-    std::snprintf(buf, sizeof buf, "  %-18s%.2f GB peak of %.0f GB: %s", "memory", r.memory_peak_bytes / 1e9,
-                  r.memory_capacity_bytes / 1e9, r.fits ? "fits\n" : "DOES NOT FIT, over by ");
-    os << buf;
-    if (!r.fits) {
-        std::snprintf(buf, sizeof buf, "%.2f GB\n", (r.memory_peak_bytes - r.memory_capacity_bytes) / 1e9);
-        os << buf;
-    }
+    text_line(os, "latency", format_duration(r.latency_s));
+    if (r.ttft_s) text_line(os, "TTFT (time to first token)", format_duration(*r.ttft_s));
+    if (r.tpot_s) text_line(os, "TPOT (time per output token)", format_duration(*r.tpot_s));
+    text_line(os, "memory peak", format_bytes(r.memory_peak_bytes) + " of " + format_bytes(r.memory_capacity_bytes) +
+                                     (r.fits ? ": fits" : ": DOES NOT FIT, over by " +
+                                                              format_bytes(r.memory_peak_bytes - r.memory_capacity_bytes)));
+    text_line(os, "energy", format_si(r.energy_j, "J"));
+    if (r.energy_per_token_j) text_line(os, "energy per token", format_si(*r.energy_per_token_j, "J"));
+    text_line(os, "energy per sample", format_si(r.energy_per_sample_j, "J"));
+    os << replay_details_text(r, extra);
+    return os.str();
+}
+
+std::string replay_details_text(const ReplayResult& r, const std::vector<std::pair<std::string, std::string>>& extra) {
+    std::ostringstream os;
+    for (const auto& [key, value] : extra) text_line(os, key, value);
     const auto& m = r.memory_at_peak;
-    std::snprintf(buf, sizeof buf,
-                  "  %-18sweights %.2f, KV cache %.2f, activations %.2f, workspace %.3f, training state %.2f, "
-                  "runtime %.2f GB at %.3f ms\n",
-                  "memory at peak", m.weights_bytes / 1e9, m.kv_cache_bytes / 1e9, m.activation_bytes / 1e9,
-                  m.workspace_bytes / 1e9, m.training_state_bytes / 1e9, m.runtime_bytes / 1e9, m.time_s * 1e3);
-    os << buf;
-    std::snprintf(buf, sizeof buf, "  %-18s%lld simulated, %lld reused\n", "kernels",
-                  static_cast<long long>(r.kernels_simulated), static_cast<long long>(r.kernels_reused));
-    os << buf;
-    std::snprintf(buf, sizeof buf, "  %-18s%.4g J (%.1f W average; static %.1f%%)\n", "energy", r.energy_j,
-                  r.latency_s > 0 ? r.energy_j / r.latency_s : 0.0,
-                  r.energy_j > 0 ? 100.0 * r.energy.static_j / r.energy_j : 0.0);
-    os << buf;
-    if (r.energy_per_token_j) {
-        std::snprintf(buf, sizeof buf, "  %-18s%.4g mJ (%.0f tokens)\n", "energy per token", *r.energy_per_token_j * 1e3,
-                      r.tokens);
-        os << buf;
-    }
-    std::snprintf(buf, sizeof buf, "  %-18s%.4g J\n", "energy per sample", r.energy_per_sample_j);
-    os << buf;
+    text_line(os, "memory at peak",
+              "weights " + format_bytes(m.weights_bytes) + ", KV cache " + format_bytes(m.kv_cache_bytes) +
+                  ", activations " + format_bytes(m.activation_bytes) + ", workspace " + format_bytes(m.workspace_bytes) +
+                  ", training state " + format_bytes(m.training_state_bytes) + ", runtime " +
+                  format_bytes(m.runtime_bytes) + ", at " + format_duration(m.time_s));
+    text_line(os, "kernels", format_number(static_cast<double>(r.kernels_simulated)) + " simulated, " +
+                                 format_number(static_cast<double>(r.kernels_reused)) + " reused");
+    text_line(os, "power", format_si(r.latency_s > 0 ? r.energy_j / r.latency_s : 0.0, "W") + " average; static " +
+                               format_percent(r.energy_j > 0 ? r.energy.static_j / r.energy_j : 0.0) + " of the energy");
+    if (r.energy_per_token_j)
+        text_line(os, "energy per token over", format_count(r.tokens, "token"));
     const auto& e = r.energy;
-    std::snprintf(buf, sizeof buf, "  %-18smatrix %.3g, vector %.3g, DRAM %.3g, chip SRAM %.3g, core SRAM %.3g, static %.3g J\n",
-                  "energy by part", e.matrix_j, e.vector_j, e.dram_j, e.chip_sram_j, e.core_sram_j, e.static_j);
-    os << buf << "\n  group       time share  energy share\n";
+    text_line(os, "energy by part", "matrix " + format_si(e.matrix_j, "J") + ", vector " + format_si(e.vector_j, "J") +
+                                        ", DRAM " + format_si(e.dram_j, "J") + ", chip SRAM " +
+                                        format_si(e.chip_sram_j, "J") + ", core SRAM " + format_si(e.core_sram_j, "J") +
+                                        ", static " + format_si(e.static_j, "J"));
+    char buf[256];
+    os << "\n  group       time share  energy share\n";
     for (ModuleGroup g : kAllGroups) {
-        const double t = r.group_time_s[static_cast<std::size_t>(g)];
+        const double t = r.group_time(g);
         if (t <= 0) continue;
-        const double en = r.group_energy_j[static_cast<std::size_t>(g)];
-        std::snprintf(buf, sizeof buf, "  %-10s %9.1f%% %12.1f%%\n", std::string(to_string(g)).c_str(),
-                      100.0 * t / r.latency_s, r.energy_j > 0 ? 100.0 * en / r.energy_j : 0.0);
+        std::snprintf(buf, sizeof buf, "  %-10s %10s %13s\n", std::string(to_string(g)).c_str(),
+                      format_percent(t / r.latency_s).c_str(),
+                      format_percent(r.energy_j > 0 ? r.group_energy(g) / r.energy_j : 0.0).c_str());
         os << buf;
     }
     os << "\n  top ops by time\n";
     for (const auto& [name, t] : r.top_ops) {
-        std::snprintf(buf, sizeof buf, "  %10.3f ms  %s\n", t * 1e3, name.c_str());
+        std::snprintf(buf, sizeof buf, "  %10s  %s\n", format_duration(t).c_str(), name.c_str());
         os << buf;
     }
     return os.str();
@@ -231,10 +228,8 @@ nlohmann::ordered_json memory_point_json(const MemoryPoint& m) {
 std::string replay_json(const ReplayResult& r) {
     auto opt = [](const std::optional<double>& v) { return v ? nlohmann::json(*v) : nlohmann::json(nullptr); };
     nlohmann::ordered_json groups = nlohmann::ordered_json::object();
-    for (ModuleGroup g : kAllGroups) {
-        const auto i = static_cast<std::size_t>(g);
-        groups[std::string(to_string(g))] = {{"time_s", r.group_time_s[i]}, {"energy_j", r.group_energy_j[i]}};
-    }
+    for (ModuleGroup g : kAllGroups)
+        groups[std::string(to_string(g))] = {{"time_s", r.group_time(g)}, {"energy_j", r.group_energy(g)}};
     nlohmann::ordered_json timeline = nlohmann::ordered_json::array();
     for (const auto& m : downsample_memory(r.memory_timeline, 200)) timeline.push_back(memory_point_json(m));
     const nlohmann::ordered_json j{{"hardware", r.hardware},

@@ -13,6 +13,7 @@
 #include "fmsim/hwmodels/runtime.hpp"
 #include "fmsim/sim/facade.hpp"
 #include "fmsim/sim/hardware_report.hpp"
+#include "fmsim/sim/metrics.hpp"
 #include "fmsim/sim/report.hpp"
 #include "fmsim/sim/results_db.hpp"
 #include "fmsim/sim/scenario.hpp"
@@ -203,8 +204,9 @@ int main(int argc, char** argv) {
     sweep->add_option("--db", db_path, "SQLite results database (created when absent)")->capture_default_str();
     sweep->add_flag("--retry-errors", sweep_options.retry_errors, "also rerun the points stored with an error");
     sweep->add_option("--pareto", pareto_keys,
-                      "print the non-dominated points of these report keys, all minimized (append :max to "
-                      "maximize one), e.g. latency_s,energy.total_j");
+                      "print the non-dominated points of these metrics (`fmsim docs metrics`), each going its "
+                      "better way unless :min or :max is appended, e.g. latency_s,energy_per_token_j; older "
+                      "dotted report paths (energy.per_token_j) and other report numbers are accepted too");
     sweep->add_option("--pareto-csv", pareto_csv, "with --pareto: write the front to FILE as CSV");
 
     auto* results = app.add_subcommand("results", "list, filter and export a results database");
@@ -212,15 +214,17 @@ int main(int argc, char** argv) {
     std::vector<std::string> results_where;
     results->add_option("DB", results_db, "SQLite results database written by fmsim sweep")->required();
     results->add_option("--sweep", results_sweep, "only this sweep's points");
-    results->add_option("--where", results_where, "only points with this axis value: axis=value (repeatable)");
+    results->add_option("--where", results_where, "only points with this axis value or metric value: axis=value, fits=true (repeatable)");
     auto* results_csv_opt = results->add_option("--csv", results_csv, "write the points as CSV to FILE ('-': stdout)");
     results->add_option("--json", results_json, "write the points with their reports as JSON to FILE ('-': stdout)")
         ->excludes(results_csv_opt);
-    results->add_option("--pareto", pareto_keys, "print the non-dominated points of these report keys (as sweep)");
+    results->add_option("--pareto", pareto_keys, "print the non-dominated points of these metrics (as sweep)");
 
     auto* docs = app.add_subcommand("docs", "print generated documentation");
     std::string docs_topic;
-    docs->add_option("TOPIC", docs_topic, "config")->required()->check(CLI::IsMember({"config"}));
+    docs->add_option("TOPIC", docs_topic, "config (docs/config-reference.md) or metrics (the table in docs/cli.md)")
+        ->required()
+        ->check(CLI::IsMember({"config", "metrics"}));
 
     try {
         app.parse(argc, argv);
@@ -334,7 +338,7 @@ int main(int argc, char** argv) {
                 if (!objectives.empty()) std::cout << "\n" << sim::pareto_table(sim::pareto_points(points, objectives));
             }
         } else if (*docs) {
-            std::cout << sim::config_reference_markdown();
+            std::cout << (docs_topic == "metrics" ? sim::metrics_reference_markdown() : sim::config_reference_markdown());
         }
     } catch (const UserError& e) {
         std::cerr << "error: " << e.what() << "\n";

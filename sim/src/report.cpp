@@ -2,9 +2,12 @@
 
 #include <nlohmann/json.hpp>
 
+#include <cmath>
 #include <cstdio>
 #include <sstream>
 
+#include "fmsim/sim/format.hpp"
+#include "fmsim/sim/metrics.hpp"
 #include "fmsim/workloads/errors.hpp"
 #include "scale.hpp"
 
@@ -63,8 +66,6 @@ RunReport run_scenario(const Scenario& sc, const ReplayOptions& options) {
 }
 
 namespace {
-nlohmann::json opt(const std::optional<double>& v) { return v ? nlohmann::json(*v) : nlohmann::json(nullptr); }
-
 std::string run_line(const RunReport& r) {
     const RunSpec& run = r.graph.workload.run;
     std::ostringstream os;
@@ -87,107 +88,121 @@ std::string report_text(const RunReport& r) {
         return os.str();
     }
     const ReplayResult& p = *r.replay;
-    char buf[160];
-    auto fmt = [&](const char* f, double v) {
-        std::snprintf(buf, sizeof buf, f, v);
-        return std::string(buf);
+    const bool training = r.graph.workload.run.phase == RunPhase::train;
+    os << "\n  on " << p.hardware << " driven by " << p.runtime << " (accuracy: docs/validation.md)\n";
+    // One line per metric of the table that applies: label, value as people read it, and what
+    // one value covers (per step, per training run, ...) unless the label says it already.
+    // Pads to `width` columns as a terminal shows them (µ is two bytes, one column).
+    auto pad = [](const std::string& text, std::size_t width) {
+        std::size_t columns = 0;
+        for (unsigned char c : text) columns += (c & 0xC0) != 0x80 ? 1 : 0;
+        return text + std::string(columns + 2 > width ? 2 : width - columns, ' ');
     };
-    std::vector<std::pair<std::string, std::string>> extra;
-    if (r.throughput_tokens_per_s)
-        extra.emplace_back("throughput", fmt("%.4g tokens/s", *r.throughput_tokens_per_s) +
-                                             (r.graph.workload.run.phase == RunPhase::generate ? " (output)" : "") +
-                                             fmt(", %.4g samples/s", r.throughput_samples_per_s.value_or(0)));
-    if (r.graph.workload.run.phase == RunPhase::train) {
-        const auto& s = r.graph.summary;
-        extra.emplace_back("trainable", fmt("%.4g parameters", static_cast<double>(s.params_trainable)) +
-                                            fmt(" of %.4g", static_cast<double>(s.params_total)) +
-                                            fmt("; gradients + optimizer states %.3g GB",
-                                                static_cast<double>(s.gradient_bytes + s.optimizer_state_bytes) / 1e9));
+    for (const Metric& m : metric_table()) {
+        const auto v = m.value(r);
+        if (!v && m.when_absent.empty()) continue;
+        if (v && *v == 0 && m.text_hides_zero) continue;
+        const std::string label(m.label);
+        std::string scope = scope_text(m.scope, training);
+        if (!scope.empty() && label.find(scope) != std::string::npos) scope.clear();
+        const std::string value = v ? format_metric(m, v) : std::string(m.when_absent);
+        std::string line = "  " + pad(label, 30) + pad(value, 16) + (v ? scope : std::string());
+        while (!line.empty() && line.back() == ' ') line.pop_back();
+        os << line << "\n";
     }
-    if (!r.parallelism.empty()) extra.emplace_back("parallelism", r.parallelism + fmt(" on %.0f devices", static_cast<double>(r.devices)));
+    std::vector<std::pair<std::string, std::string>> extra;
+    if (training) {
+        const auto& s = r.graph.summary;
+        extra.emplace_back("training state", "gradients + optimizer states " +
+                                                 format_bytes(static_cast<double>(s.gradient_bytes + s.optimizer_state_bytes)) +
+                                                 " in all");
+    }
+    if (!r.parallelism.empty())
+        extra.emplace_back("parallelism", r.parallelism + " on " + format_count(static_cast<double>(r.devices), "device"));
     if (r.training) {
         const auto& t = *r.training;
-        extra.emplace_back("training step", fmt("%.4g s", t.step_time_s) + fmt(" (%.0f micro-batches", static_cast<double>(t.microbatches)) +
-                                                fmt(" per replica, global batch %.0f)", static_cast<double>(t.global_batch)));
-        extra.emplace_back("step split", fmt("compute %.4g s", t.compute_s) + fmt(", exposed comm %.4g s", t.exposed_communication_s) +
-                                             fmt(", bubble %.4g s", t.bubble_s) + fmt(", optimizer %.4g s", t.optimizer_s));
-        extra.emplace_back("MFU / HFU", fmt("%.1f%%", t.mfu * 100) + fmt(" / %.1f%%", t.hfu * 100) +
-                                            fmt(", %.4g TFLOP/s per device", t.tflops_per_device));
-        extra.emplace_back("training run", fmt("%.4g tokens", t.tokens) + fmt(" in %.4g days", t.total_days) +
-                                               fmt(", %.4g device-hours", t.device_hours) + fmt(", %.4g MWh", t.energy_kwh / 1e3) +
-                                               (t.cost_usd ? fmt(", $%.4g", *t.cost_usd) : std::string()) +
-                                               fmt(", %.4g t CO2", t.co2_kg / 1e3));
+        extra.emplace_back("training batch", "global batch " + format_count(static_cast<double>(t.global_batch), "sequence") +
+                                                 " per step, " +
+                                                 format_count(static_cast<double>(t.microbatches), "micro-batch", "micro-batches") +
+                                                 " per replica");
     }
-    extra.emplace_back("cost", r.cost_usd ? fmt("$%.4g", *r.cost_usd) : std::string("not priced (set cost.usd_per_device_hour)"));
-    extra.emplace_back("CO2", fmt("%.4g g", r.co2_kg.value_or(0) * 1e3) +
-                                  fmt(" (%.4g kWh at the wall)", r.facility_energy_kwh.value_or(0)));
-    os << replay_text(p, extra);
+    os << replay_details_text(p, extra);
     return os.str();
 }
+
+namespace {
+// A metric's value as the report JSON writes it: null where it does not apply, flags as booleans,
+// whole counts as integers.
+ojson metric_json(const Metric& m, const std::optional<double>& v) {
+    if (!v) return nullptr;
+    if (m.unit == MetricUnit::flag) return *v != 0;
+    if (m.unit == MetricUnit::count && std::floor(*v) == *v && std::fabs(*v) < 9.0e15) return static_cast<std::int64_t>(*v);
+    return *v;
+}
+
+// Sets `value` at a dotted path ("energy.per_token_j"), creating the objects on the way.
+void set_at(ojson& j, std::string_view path, ojson value) {
+    ojson* node = &j;
+    while (true) {
+        const auto dot = path.find('.');
+        const std::string key(path.substr(0, dot));
+        if (dot == std::string_view::npos) {
+            (*node)[key] = std::move(value);
+            return;
+        }
+        ojson& next = (*node)[key];
+        if (!next.is_object()) next = ojson::object();
+        node = &next;
+        path = path.substr(dot + 1);
+    }
+}
+}  // namespace
 
 std::string report_json(const RunReport& r) {
     ojson j;
     j["name"] = r.name;
     const ReplayResult* p = r.replay ? &*r.replay : nullptr;
     const GraphSummary& s = r.graph.summary;
-    j["latency_s"] = p ? nlohmann::json(p->latency_s) : nlohmann::json(nullptr);
-    j["ttft_s"] = p ? opt(p->ttft_s) : nullptr;
-    j["tpot_s"] = p ? opt(p->tpot_s) : nullptr;
-    j["throughput_tokens_per_s"] = opt(r.throughput_tokens_per_s);
-    j["throughput_samples_per_s"] = opt(r.throughput_samples_per_s);
-    j["flops"] = s.flops;
-    j["params"] = s.params_total;
-    j["params_trainable"] = r.graph.workload.run.phase == RunPhase::train ? nlohmann::json(s.params_trainable)
-                                                                           : nlohmann::json(nullptr);
+    // Every metric of the table: at its report path (the nested keys of docs/scenarios.md), and in
+    // the flat "metrics" object under its canonical name.
+    ojson metrics = ojson::object();
+    for (const Metric& m : metric_table()) {
+        const ojson v = metric_json(m, m.value(r));
+        if (!m.report_path.empty()) set_at(j, m.report_path, v);
+        metrics[std::string(m.name)] = v;
+    }
     // With a device, the memory at the timeline's peak; without, the workload's own totals.
-    ojson mem;
+    ojson& mem = j["memory"];
     if (p) {
-        mem["peak_bytes_per_device"] = p->memory_peak_bytes;
-        mem["capacity_bytes_per_device"] = p->memory_capacity_bytes;
         mem["weights_bytes"] = p->memory_at_peak.weights_bytes;
         mem["kv_cache_bytes"] = p->memory_at_peak.kv_cache_bytes;
         mem["activation_bytes"] = p->memory_at_peak.activation_bytes;
         mem["workspace_bytes"] = p->memory_at_peak.workspace_bytes;
         mem["training_state_bytes"] = p->memory_at_peak.training_state_bytes;
         mem["runtime_bytes"] = p->memory_at_peak.runtime_bytes;
-        mem["fits"] = p->fits;
-        mem["over_bytes"] = p->fits ? 0.0 : p->memory_peak_bytes - p->memory_capacity_bytes;
     } else {
-        mem["peak_bytes_per_device"] = nullptr;
-        mem["capacity_bytes_per_device"] = nullptr;
         mem["weights_bytes"] = s.weight_bytes;
         mem["kv_cache_bytes"] = s.kv_cache_bytes;
         mem["activation_bytes"] = s.activation_bytes;
         mem["workspace_bytes"] = nullptr;
         mem["training_state_bytes"] = s.gradient_bytes + s.optimizer_state_bytes;
         mem["runtime_bytes"] = nullptr;
-        mem["fits"] = nullptr;
-        mem["over_bytes"] = nullptr;
     }
-    j["memory"] = mem;
-    ojson energy;
     // The system's: a multi-device replay (scale.cpp) already sums its devices.
-    energy["total_j"] = p ? nlohmann::json(p->energy_j) : nlohmann::json(nullptr);
-    energy["per_token_j"] = p ? opt(p->energy_per_token_j) : nullptr;
-    energy["per_sample_j"] = p ? nlohmann::json(p->energy_per_sample_j) : nlohmann::json(nullptr);
-    energy["facility_kwh"] = opt(r.facility_energy_kwh);
     if (p)
-        energy["by_part_j"] = {{"matrix", p->energy.matrix_j}, {"vector", p->energy.vector_j}, {"dram", p->energy.dram_j},
-                               {"chip_sram", p->energy.chip_sram_j}, {"core_sram", p->energy.core_sram_j},
-                               {"static", p->energy.static_j}};
+        j["energy"]["by_part_j"] = {{"matrix", p->energy.matrix_j}, {"vector", p->energy.vector_j},
+                                    {"dram", p->energy.dram_j},     {"chip_sram", p->energy.chip_sram_j},
+                                    {"core_sram", p->energy.core_sram_j}, {"static", p->energy.static_j}};
     else
-        energy["by_part_j"] = nullptr;
-    j["energy"] = energy;
-    j["cost"] = {{"usd", opt(r.cost_usd)}, {"co2_kg", opt(r.co2_kg)}};
+        j["energy"]["by_part_j"] = nullptr;
     ojson breakdown = ojson::object();
     for (ModuleGroup g : kAllGroups) {
-        const auto i = static_cast<std::size_t>(g);
-        const auto& t = s.groups[i];
+        const auto& t = s.group(g);
         if (t.flops == 0 && t.bytes == 0 && t.params == 0) continue;
-        breakdown[std::string(to_string(g))] = {{"time_s", p ? nlohmann::json(p->group_time_s[i]) : nlohmann::json(nullptr)},
+        breakdown[std::string(to_string(g))] = {{"time_s", p ? nlohmann::json(p->group_time(g)) : nlohmann::json(nullptr)},
                                                 {"flops", t.flops},
                                                 {"bytes", t.bytes},
-                                                {"energy_j", p ? nlohmann::json(p->group_energy_j[i]) : nlohmann::json(nullptr)}};
+                                                {"energy_j", p ? nlohmann::json(p->group_energy(g)) : nlohmann::json(nullptr)}};
     }
     j["breakdown"] = breakdown;
     ojson top = ojson::array();
@@ -199,31 +214,12 @@ std::string report_json(const RunReport& r) {
     j["kernels"] = p ? ojson{{"simulated", p->kernels_simulated}, {"reused", p->kernels_reused}} : ojson(nullptr);
     j["parallelism"] = r.parallelism.empty() ? nlohmann::json(nullptr) : nlohmann::json(r.parallelism);
     if (r.training) {
-        const auto& t = *r.training;
-        j["training"] = {{"global_batch", t.global_batch},
-                         {"microbatches", t.microbatches},
-                         {"step_time_s", t.step_time_s},
-                         {"tokens_per_s", t.tokens_per_s},
-                         {"tflops_per_device", t.tflops_per_device},
-                         {"mfu", t.mfu},
-                         {"hfu", t.hfu},
-                         {"tokens", t.tokens},
-                         {"steps", t.steps},
-                         {"total_days", t.total_days},
-                         {"device_hours", t.device_hours},
-                         {"energy_kwh", t.energy_kwh},
-                         {"cost_usd", opt(t.cost_usd)},
-                         {"co2_kg", t.co2_kg},
-                         {"memory_per_device_bytes", t.memory_per_device_bytes},
-                         {"fits", t.fits},
-                         {"time_split_s",
-                          {{"compute", t.compute_s},
-                           {"exposed_communication", t.exposed_communication_s},
-                           {"pipeline_bubble", t.bubble_s},
-                           {"optimizer", t.optimizer_s}}}};
+        j["training"]["global_batch"] = r.training->global_batch;
+        j["training"]["microbatches"] = r.training->microbatches;
     } else {
         j["training"] = nullptr;
     }
+    j["metrics"] = metrics;
     j["scenario"] = ojson::parse(r.resolved_json);
     return j.dump(2);
 }

@@ -6,6 +6,7 @@
 #include <filesystem>
 #include <nlohmann/json.hpp>
 
+#include "fmsim/sim/metrics.hpp"
 #include "fmsim/workloads/errors.hpp"
 
 namespace fmsim::sim {
@@ -13,9 +14,13 @@ namespace fmsim::sim {
 namespace {
 
 // Bumped when the tables change shape; a newer database is refused rather than misread.
-constexpr int kSchemaVersion = 1;
+// 1: fixed metric columns. 2: the metric columns follow the metric table (metrics.hpp): opening a
+// database adds the columns of metrics it lacks (a version 1 file, or one written before a metric
+// was added) and fills them from the report JSON each point keeps, so older files keep working.
+// Columns of metrics no longer in the table stay and are ignored.
+constexpr int kSchemaVersion = 2;
 
-constexpr const char* kCreateTables = R"sql(
+constexpr const char* kCreateSweeps = R"sql(
 CREATE TABLE IF NOT EXISTS sweeps (
   name        TEXT PRIMARY KEY,
   file        TEXT NOT NULL,
@@ -25,6 +30,14 @@ CREATE TABLE IF NOT EXISTS sweeps (
   axes        TEXT NOT NULL,     -- JSON object: axis path -> list of values, in file order
   points      INTEGER NOT NULL
 );
+)sql";
+
+// SQLite's type of a metric's column: flags are 0/1 integers, everything else REAL.
+std::string column_type(const Metric& m) { return m.unit == MetricUnit::flag ? "INTEGER" : "REAL"; }
+
+// The points table: the point's identity and status, one column per metric, the report.
+std::string create_points_sql() {
+    std::string sql = R"sql(
 CREATE TABLE IF NOT EXISTS points (
   id            INTEGER PRIMARY KEY,
   sweep         TEXT NOT NULL,
@@ -33,28 +46,25 @@ CREATE TABLE IF NOT EXISTS points (
   point_index   INTEGER NOT NULL,
   status        TEXT NOT NULL CHECK (status IN ('ok', 'error')),
   error         TEXT,
-  latency_s     REAL,
-  ttft_s        REAL,
-  tpot_s        REAL,
-  throughput_tokens_per_s  REAL,
-  throughput_samples_per_s REAL,
-  peak_bytes_per_device    REAL,
-  fits          INTEGER,
-  energy_j      REAL,
-  energy_per_token_j       REAL,
-  cost_usd      REAL,
-  co2_kg        REAL,
-  report        TEXT,            -- the full report JSON (null on error)
+)sql";
+    for (const Metric& m : metric_table())
+        sql += "  \"" + std::string(m.name) + "\" " + column_type(m) + ",  -- " + std::string(to_string(m.unit)) + "\n";
+    sql += R"sql(  report        TEXT,            -- the full report JSON (null on error)
   elapsed_s     REAL,            -- wall time of the point in its worker
   created_at    TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%SZ', 'now')),
   UNIQUE (sweep, point_key)
 );
 )sql";
+    return sql;
+}
 
-constexpr const char* kPointColumns =
-    "sweep, point_key, axis_values, point_index, status, error, latency_s, ttft_s, tpot_s, "
-    "throughput_tokens_per_s, throughput_samples_per_s, peak_bytes_per_device, fits, energy_j, "
-    "energy_per_token_j, cost_usd, co2_kg, report, elapsed_s";
+// The columns a point is stored and read with: identity, metrics in table order, report, time.
+std::string point_columns() {
+    std::string cols = "sweep, point_key, axis_values, point_index, status, error";
+    for (const Metric& m : metric_table()) cols += ", \"" + std::string(m.name) + "\"";
+    return cols + ", report, elapsed_s";
+}
+constexpr int kLeadingColumns = 6;  // before the metrics
 
 class Stmt {
 public:
@@ -122,14 +132,53 @@ ResultsDb ResultsDb::open(const std::string& path, bool create) {
         // killed mid-write leaves the last committed state. synchronous=FULL syncs every commit.
         r.exec("PRAGMA journal_mode=WAL");
         r.exec("PRAGMA synchronous=FULL");
-        r.exec(kCreateTables);
-        r.exec("PRAGMA user_version=" + std::to_string(kSchemaVersion));
+        r.exec(kCreateSweeps);
+        r.exec(create_points_sql());
     } else {
         Stmt t(r.db_, "SELECT count(*) FROM sqlite_master WHERE type='table' AND name IN ('points', 'sweeps')", path);
         t.step();
         if (t.integer(0) != 2) throw UserError(path + ": not an fmsim results database (no 'points' and 'sweeps' tables)");
     }
+    r.add_metric_columns();
+    if (v != kSchemaVersion) r.exec("PRAGMA user_version=" + std::to_string(kSchemaVersion));
     return r;
+}
+
+void ResultsDb::add_metric_columns() {
+    std::set<std::string> have;
+    {
+        Stmt info(db_, "PRAGMA table_info(points)", path_);
+        while (info.step()) have.insert(info.text(1));
+    }
+    std::vector<const Metric*> missing;
+    for (const Metric& m : metric_table())
+        if (!have.count(std::string(m.name))) missing.push_back(&m);
+    if (missing.empty()) return;
+    // One transaction: the new columns and their values from the stored reports, or none of it.
+    exec("BEGIN IMMEDIATE");
+    try {
+        for (const Metric* m : missing)
+            exec("ALTER TABLE points ADD COLUMN \"" + std::string(m->name) + "\" " + column_type(*m));
+        std::vector<std::pair<std::int64_t, std::string>> reports;
+        {
+            Stmt s(db_, "SELECT id, report FROM points WHERE report IS NOT NULL", path_);
+            while (s.step()) reports.emplace_back(s.integer(0), s.text(1));
+        }
+        std::string set;
+        for (const Metric* m : missing) set += (set.empty() ? "" : ", ") + ("\"" + std::string(m->name) + "\" = ?");
+        for (const auto& [id, report] : reports) {
+            const auto values = metric_values_from_report(report);
+            Stmt u(db_, "UPDATE points SET " + set + " WHERE id = ?", path_);
+            int i = 0;
+            for (const Metric* m : missing) u.bind(++i, values[metric_index(*m)]);
+            u.bind(++i, id);
+            u.step();
+        }
+        exec("COMMIT");
+    } catch (...) {
+        sqlite3_exec(db_, "ROLLBACK", nullptr, nullptr, nullptr);
+        throw;
+    }
 }
 
 ResultsDb::ResultsDb(ResultsDb&& other) noexcept : path_(std::move(other.path_)), db_(other.db_) { other.db_ = nullptr; }
@@ -184,9 +233,11 @@ std::set<std::string> ResultsDb::stored_keys(const std::string& sweep, bool ok_o
 void ResultsDb::store(const StoredPoint& p, bool replace) {
     // One statement outside any open transaction: SQLite commits it on its own (autocommit), so
     // the point is either wholly stored or absent after a crash.
+    std::string marks;
+    for (int k = 0; k < kLeadingColumns + static_cast<int>(metric_table().size()) + 2; ++k) marks += k ? ", ?" : "?";
     Stmt s(db_,
-           std::string("INSERT OR ") + (replace ? "REPLACE" : "IGNORE") + " INTO points (" + kPointColumns +
-               ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+           std::string("INSERT OR ") + (replace ? "REPLACE" : "IGNORE") + " INTO points (" + point_columns() +
+               ") VALUES (" + marks + ")",
            path_);
     int i = 0;
     s.bind(++i, p.sweep);
@@ -196,13 +247,11 @@ void ResultsDb::store(const StoredPoint& p, bool replace) {
     s.bind(++i, p.status);
     if (p.error.empty()) s.bind_null(++i);
     else s.bind(++i, p.error);
-    const auto& m = p.metrics;
-    for (const auto* v : {&m.latency_s, &m.ttft_s, &m.tpot_s, &m.throughput_tokens_per_s, &m.throughput_samples_per_s,
-                          &m.peak_bytes_per_device})
-        s.bind(++i, *v);
-    if (m.fits) s.bind(++i, static_cast<std::int64_t>(*m.fits ? 1 : 0));
-    else s.bind_null(++i);
-    for (const auto* v : {&m.energy_j, &m.energy_per_token_j, &m.cost_usd, &m.co2_kg}) s.bind(++i, *v);
+    for (const Metric& m : metric_table()) {
+        const auto v = p.metrics.get(m.name);
+        if (v && m.unit == MetricUnit::flag) s.bind(++i, static_cast<std::int64_t>(*v != 0 ? 1 : 0));
+        else s.bind(++i, v);
+    }
     if (p.report.empty()) s.bind_null(++i);
     else s.bind(++i, p.report);
     s.bind(++i, p.elapsed_s);
@@ -211,7 +260,7 @@ void ResultsDb::store(const StoredPoint& p, bool replace) {
 
 std::vector<StoredPoint> ResultsDb::points(const std::string& sweep) const {
     Stmt s(db_,
-           std::string("SELECT ") + kPointColumns + " FROM points" + (sweep.empty() ? "" : " WHERE sweep = ?") +
+           "SELECT " + point_columns() + " FROM points" + (sweep.empty() ? "" : " WHERE sweep = ?") +
                " ORDER BY sweep, point_index, id",
            path_);
     if (!sweep.empty()) s.bind(1, sweep);
@@ -225,12 +274,7 @@ std::vector<StoredPoint> ResultsDb::points(const std::string& sweep) const {
         p.point_index = s.integer(c++);
         p.status = s.text(c++);
         p.error = s.text(c++);
-        auto& m = p.metrics;
-        for (auto* v : {&m.latency_s, &m.ttft_s, &m.tpot_s, &m.throughput_tokens_per_s, &m.throughput_samples_per_s,
-                        &m.peak_bytes_per_device})
-            *v = s.real(c++);
-        if (const auto fits = s.real(c++)) m.fits = *fits != 0;
-        for (auto* v : {&m.energy_j, &m.energy_per_token_j, &m.cost_usd, &m.co2_kg}) *v = s.real(c++);
+        for (std::size_t k = 0; k < metric_table().size(); ++k) p.metrics.values.push_back(s.real(c++));
         p.report = s.text(c++);
         p.elapsed_s = s.real(c++).value_or(0);
         out.push_back(std::move(p));

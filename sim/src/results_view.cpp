@@ -7,6 +7,8 @@
 #include <set>
 #include <sstream>
 
+#include "fmsim/sim/format.hpp"
+#include "fmsim/sim/metrics.hpp"
 #include "fmsim/sim/results_db.hpp"
 #include "fmsim/workloads/errors.hpp"
 #include "fmsim/workloads/schema.hpp"
@@ -17,24 +19,6 @@ namespace {
 
 using json = nlohmann::json;
 using ojson = nlohmann::ordered_json;
-
-// The metric columns, as the database and the exports name them.
-struct MetricColumn {
-    const char* name;
-    std::optional<double> PointMetrics::*member;
-};
-constexpr MetricColumn kMetrics[] = {
-    {"latency_s", &PointMetrics::latency_s},
-    {"ttft_s", &PointMetrics::ttft_s},
-    {"tpot_s", &PointMetrics::tpot_s},
-    {"throughput_tokens_per_s", &PointMetrics::throughput_tokens_per_s},
-    {"throughput_samples_per_s", &PointMetrics::throughput_samples_per_s},
-    {"peak_bytes_per_device", &PointMetrics::peak_bytes_per_device},
-    {"energy_j", &PointMetrics::energy_j},
-    {"energy_per_token_j", &PointMetrics::energy_per_token_j},
-    {"cost_usd", &PointMetrics::cost_usd},
-    {"co2_kg", &PointMetrics::co2_kg},
-};
 
 ojson axes_of(const StoredPoint& p) {
     ojson a = ojson::parse(p.axis_values, nullptr, false);
@@ -88,14 +72,6 @@ std::vector<std::string> short_names(const std::vector<std::string>& paths) {
     return out;
 }
 
-std::string num(double v, const char* fmt = "%.4g") {
-    char buf[48];
-    std::snprintf(buf, sizeof buf, fmt, v);
-    return buf;
-}
-
-std::string opt_num(const std::optional<double>& v, const char* fmt = "%.4g") { return v ? num(*v, fmt) : "-"; }
-
 // A number as JSON writes it: the shortest text that reads back to the same double.
 std::string exact(const std::optional<double>& v) { return v ? json(*v).dump() : ""; }
 
@@ -139,8 +115,28 @@ std::string csv_line(const std::vector<std::string>& cells) {
 
 std::string status_text(const StoredPoint& p) {
     if (p.status != "ok") return p.status;
-    if (p.metrics.fits && !*p.metrics.fits) return "ok (does not fit)";
+    if (const auto fits = p.metrics.fits(); fits && !*fits) return "ok (does not fit)";
     return "ok";
+}
+
+// A metric's cell in CSV: the shortest text that reads back to the same double; flags true/false.
+std::string csv_value(const Metric& m, const std::optional<double>& v) {
+    if (!v) return "";
+    if (m.unit == MetricUnit::flag) return *v != 0 ? "true" : "false";
+    return exact(v);
+}
+
+ojson json_value(const Metric& m, const std::optional<double>& v) {
+    if (!v) return nullptr;
+    if (m.unit == MetricUnit::flag) return *v != 0;
+    return *v;
+}
+
+// A --where value against a metric: numbers by value, true/false against flags.
+bool metric_matches(const Metric& m, const std::optional<double>& v, const json& want) {
+    if (!v) return want.is_null();
+    if (want.is_boolean()) return m.unit == MetricUnit::flag && (*v != 0) == want.get<bool>();
+    return want.is_number() && want.get<double>() == *v;
 }
 
 }  // namespace
@@ -176,13 +172,16 @@ std::vector<WhereFilter> parse_where(const std::vector<std::string>& items) {
 std::vector<StoredPoint> filter_points(const std::vector<StoredPoint>& points, const std::vector<WhereFilter>& where) {
     const auto paths = axis_paths(points);
     for (const auto& w : where)
-        if (w.key != "status" && std::find(paths.begin(), paths.end(), w.key) == paths.end() && !points.empty()) {
+        if (w.key != "status" && std::find(paths.begin(), paths.end(), w.key) == paths.end() && !find_metric(w.key) &&
+            !points.empty()) {
             std::vector<std::string> candidates = paths;
             candidates.push_back("status");
+            const auto metrics = metric_names();
+            candidates.insert(candidates.end(), metrics.begin(), metrics.end());
             const std::string hint = workloads::did_you_mean(w.key, candidates);
             std::string list;
             for (const auto& c : candidates) list += (list.empty() ? "" : ", ") + c;
-            throw UserError("--where " + w.key + "=...: no axis '" + w.key + "' in the stored points" +
+            throw UserError("--where " + w.key + "=...: no axis or metric '" + w.key + "' in the stored points" +
                             (hint.empty() ? "" : " (did you mean '" + hint + "'?)") + "; keys: " + list);
         }
     std::vector<StoredPoint> out;
@@ -192,7 +191,9 @@ std::vector<StoredPoint> filter_points(const std::vector<StoredPoint>& points, c
         for (const auto& w : where) {
             const json want = json::parse(w.value_json);
             if (w.key == "status") match = match && want == json(p.status);
-            else match = match && axes.is_object() && axes.contains(w.key) && axes[w.key] == want;
+            else if (axes.is_object() && axes.contains(w.key)) match = match && axes[w.key] == want;
+            else if (const Metric* m = find_metric(w.key)) match = match && metric_matches(*m, p.metrics.get(m->name), want);
+            else match = false;
         }
         if (match) out.push_back(p);
     }
@@ -214,44 +215,21 @@ std::string results_table(const std::vector<StoredPoint>& points) {
         for (const auto& p : mine) ok += p.status == "ok" ? 1 : 0;
         os << (&sweep == &sweeps.front() ? "" : "\n") << "sweep " << sweep << ": " << mine.size() << (mine.size() == 1 ? " point (" : " points (")
            << ok << " ok, " << mine.size() - ok << " error)\n";
-        // The metric columns some point has a value for.
-        struct Col {
-            std::string header;
-            std::function<std::string(const PointMetrics&)> cell;
-            std::function<bool(const PointMetrics&)> has;
-        };
-        const std::vector<Col> candidates = {
-            {"latency_s", [](const PointMetrics& m) { return opt_num(m.latency_s); },
-             [](const PointMetrics& m) { return m.latency_s.has_value(); }},
-            {"tokens/s", [](const PointMetrics& m) { return opt_num(m.throughput_tokens_per_s, "%.1f"); },
-             [](const PointMetrics& m) { return m.throughput_tokens_per_s.has_value(); }},
-            {"samples/s", [](const PointMetrics& m) { return opt_num(m.throughput_samples_per_s); },
-             // Only where tokens/s is missing (encoders, vision, diffusion): otherwise it repeats it.
-             [](const PointMetrics& m) { return m.throughput_samples_per_s && !m.throughput_tokens_per_s; }},
-            {"peak_GB", [](const PointMetrics& m) {
-                 return m.peak_bytes_per_device ? num(*m.peak_bytes_per_device / 1e9, "%.2f") : "-";
-             },
-             [](const PointMetrics& m) { return m.peak_bytes_per_device.has_value(); }},
-            {"energy_J", [](const PointMetrics& m) { return opt_num(m.energy_j); },
-             [](const PointMetrics& m) { return m.energy_j.has_value(); }},
-            {"J/token", [](const PointMetrics& m) { return opt_num(m.energy_per_token_j); },
-             [](const PointMetrics& m) { return m.energy_per_token_j.has_value(); }},
-            {"cost_usd", [](const PointMetrics& m) { return opt_num(m.cost_usd); },
-             [](const PointMetrics& m) { return m.cost_usd.has_value(); }},
-        };
-        std::vector<const Col*> cols;
-        for (const auto& c : candidates)
-            if (std::any_of(mine.begin(), mine.end(), [&](const StoredPoint& p) { return c.has(p.metrics); }))
-                cols.push_back(&c);
+        // The headline metrics some point has a value for, named as --pareto and the CSV name them.
+        std::vector<const Metric*> cols;
+        for (const Metric& m : metric_table())
+            if (m.headline && std::any_of(mine.begin(), mine.end(),
+                                          [&](const StoredPoint& p) { return p.metrics.get(m.name).has_value(); }))
+                cols.push_back(&m);
         std::vector<std::string> header = short_names(paths);
         header.push_back("status");
-        for (const auto* c : cols) header.push_back(c->header);
+        for (const auto* c : cols) header.emplace_back(c->name);
         std::vector<std::vector<std::string>> rows;
         for (const auto& p : mine) {
             std::vector<std::string> r;
             for (const auto& path : paths) r.push_back(axis_text(p, path));
             r.push_back(status_text(p));
-            for (const auto* c : cols) r.push_back(p.status == "ok" ? c->cell(p.metrics) : "");
+            for (const auto* c : cols) r.push_back(p.status == "ok" ? format_metric(*c, p.metrics.get(c->name)) : "");
             rows.push_back(std::move(r));
         }
         os << table(header, rows);
@@ -276,20 +254,13 @@ std::string results_csv(const std::vector<StoredPoint>& points) {
     // Column order: sweep, point_index, status, axes..., metrics (fits after peak_bytes_per_device), error.
     std::vector<std::string> header = {"sweep", "point_index", "status"};
     header.insert(header.end(), paths.begin(), paths.end());
-    for (const auto& m : kMetrics) {
-        header.push_back(m.name);
-        if (std::string(m.name) == "peak_bytes_per_device") header.push_back("fits");
-    }
+    for (const Metric& m : metric_table()) header.emplace_back(m.name);
     header.push_back("error");
     os << csv_line(header);
     for (const auto& p : points) {
         std::vector<std::string> r{p.sweep, std::to_string(p.point_index), p.status};
         for (const auto& path : paths) r.push_back(axis_text(p, path));
-        for (const auto& m : kMetrics) {
-            r.push_back(exact(p.metrics.*m.member));
-            if (std::string(m.name) == "peak_bytes_per_device")
-                r.push_back(p.metrics.fits ? (*p.metrics.fits ? "true" : "false") : "");
-        }
+        for (const Metric& m : metric_table()) r.push_back(csv_value(m, p.metrics.get(m.name)));
         r.push_back(p.error);
         os << csv_line(r);
     }
@@ -305,12 +276,7 @@ std::string results_json(const std::vector<StoredPoint>& points) {
         o["axes"] = axes_of(p);
         o["status"] = p.status;
         o["error"] = p.status == "ok" ? ojson(nullptr) : ojson(p.error);
-        for (const auto& m : kMetrics) {
-            const auto& v = p.metrics.*m.member;
-            o[m.name] = v ? ojson(*v) : ojson(nullptr);
-            if (std::string(m.name) == "peak_bytes_per_device")
-                o["fits"] = p.metrics.fits ? ojson(*p.metrics.fits) : ojson(nullptr);
-        }
+        for (const Metric& m : metric_table()) o[std::string(m.name)] = json_value(m, p.metrics.get(m.name));
         const ojson report = ojson::parse(p.report, nullptr, false);
         o["report"] = p.report.empty() || report.is_discarded() ? ojson(nullptr) : report;
         out.push_back(std::move(o));
@@ -318,35 +284,56 @@ std::string results_json(const std::vector<StoredPoint>& points) {
     return out.dump(2) + "\n";
 }
 
+namespace {
+// An objective's value at a point: a metric from its stored column (or its report), another
+// report path from the report.
+std::optional<double> objective_value(const StoredPoint& p, const ParetoObjective& o) {
+    if (const Metric* m = find_metric(o.path)) {
+        if (const auto v = p.metrics.get(m->name)) return v;
+        return metric_values_from_report(p.report)[metric_index(*m)];
+    }
+    return json_number_at(p.report, o.path);
+}
+}  // namespace
+
 ParetoFront pareto_points(const std::vector<StoredPoint>& points, const std::vector<ParetoObjective>& objectives) {
     ParetoFront f;
     f.objectives = objectives;
     std::vector<StoredPoint> candidates;
     std::vector<std::vector<double>> rows;
-    // An objective that is a number in no report is a typo; one that is null in all of them (e.g.
-    // tpot_s of a prefill) leaves every point out, which the table says.
+    // An objective that is neither a metric nor a number in any report is a typo; one that is null
+    // in all of them (e.g. tpot_s of a prefill) leaves every point out, which the table says.
     for (const auto& o : objectives) {
+        if (const Metric* m = find_metric(o.path)) {
+            if (m->unit == MetricUnit::flag)
+                throw UserError("--pareto: '" + o.path + "' is a yes/no flag, not an objective (points that do not "
+                                "fit are left out of the front already)");
+            continue;
+        }
+        const auto ok = std::find_if(points.begin(), points.end(), [](const StoredPoint& p) { return p.status == "ok"; });
         const bool found = std::any_of(points.begin(), points.end(), [&](const StoredPoint& p) {
             return p.status == "ok" && json_number_at(p.report, o.path).has_value();
         });
-        const auto ok = std::find_if(points.begin(), points.end(), [](const StoredPoint& p) { return p.status == "ok"; });
         if (found || ok == points.end()) continue;
-        const auto paths = json_number_paths(ok->report);
+        auto paths = json_number_paths(ok->report);
         if (std::find(paths.begin(), paths.end(), o.path) != paths.end()) continue;
-        const std::string hint = workloads::did_you_mean(o.path, paths);
-        throw UserError("--pareto: '" + o.path + "' is not a number in the reports" +
+        auto names = metric_names();
+        names.insert(names.end(), paths.begin(), paths.end());
+        const std::string hint = workloads::did_you_mean(o.path, names);
+        throw UserError("--pareto: '" + o.path + "' is no metric and not a number in the reports" +
                         (hint.empty() ? "" : " (did you mean '" + hint + "'?)") +
-                        "; give dotted report keys such as latency_s, energy.total_j, memory.peak_bytes_per_device");
+                        "; give metric names such as latency_s, energy_j, energy_per_token_j, "
+                        "peak_bytes_per_device (`fmsim docs metrics` lists them)");
     }
     for (const auto& p : points) {
         if (p.status != "ok") continue;
-        if (p.metrics.fits && !*p.metrics.fits) {
+        if (const auto fits = p.metrics.fits(); fits && !*fits) {
             ++f.not_fitting;
             continue;
         }
         std::vector<double> row;
         for (const auto& o : objectives)
-            if (const auto v = json_number_at(p.report, o.path)) row.push_back(*v);
+            if (const auto v = objective_value(p, o)) row.push_back(*v);
         if (row.size() != objectives.size()) {
             ++f.missing;
             continue;
@@ -383,7 +370,10 @@ std::string pareto_table(const ParetoFront& f) {
     for (std::size_t i = 0; i < f.points.size(); ++i) {
         std::vector<std::string> r;
         for (const auto& path : paths) r.push_back(axis_text(f.points[i], path));
-        for (double v : f.values[i]) r.push_back(num(v));
+        for (std::size_t o = 0; o < f.objectives.size(); ++o) {
+            const Metric* m = find_metric(f.objectives[o].path);
+            r.push_back(m ? format_metric(*m, f.values[i][o]) : format_number(f.values[i][o]));
+        }
         rows.push_back(std::move(r));
     }
     os << table(header, rows);

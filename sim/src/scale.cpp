@@ -210,12 +210,12 @@ RunReport run_scaled(const Scenario& sc, const ReplayOptions& options) {
     t.microbatches = std::max<std::int64_t>(1, (per_replica + p.microbatch_size - 1) / p.microbatch_size);
     double mb_s = 0, opt_s = 0, bwd_s = 0;
     for (const auto& s : stages) {
-        const double fwd_bwd = s.phase_time_s[0] + s.phase_time_s[1];
+        const double fwd_bwd = s.forward_s() + s.backward_s();
         if (fwd_bwd > mb_s) {
             mb_s = fwd_bwd;
-            bwd_s = s.phase_time_s[1];
+            bwd_s = s.backward_s();
         }
-        opt_s = std::max(opt_s, s.phase_time_s[2]);
+        opt_s = std::max(opt_s, s.optimizer_s());
     }
     const double m = static_cast<double>(t.microbatches);
     // 1F1B: (m + pp - 1) micro-batch slots; the pp - 1 extra ones are the bubble. Each stage

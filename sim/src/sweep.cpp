@@ -8,6 +8,7 @@
 #include <map>
 
 #include "fmsim/hwmodels/hardware.hpp"
+#include "fmsim/sim/metrics.hpp"
 #include "fmsim/sim/scenario.hpp"
 #include "fmsim/workloads/errors.hpp"
 #include "fmsim/workloads/schema.hpp"
@@ -294,26 +295,19 @@ std::vector<std::string> json_number_paths(const std::string& json_text) {
 }
 
 PointMetrics metrics_from_report(const std::string& report_json) {
-    PointMetrics m;
-    const json j = json::parse(report_json, nullptr, false);
-    if (j.is_discarded()) return m;
-    auto num = [&](const char* path) -> std::optional<double> {
-        const json* v = value_at(j, path);
-        if (!v || !v->is_number()) return std::nullopt;
-        return v->get<double>();
-    };
-    m.latency_s = num("latency_s");
-    m.ttft_s = num("ttft_s");
-    m.tpot_s = num("tpot_s");
-    m.throughput_tokens_per_s = num("throughput_tokens_per_s");
-    m.throughput_samples_per_s = num("throughput_samples_per_s");
-    m.peak_bytes_per_device = num("memory.peak_bytes_per_device");
-    if (const json* fits = value_at(j, "memory.fits"); fits && fits->is_boolean()) m.fits = fits->get<bool>();
-    m.energy_j = num("energy.total_j");
-    m.energy_per_token_j = num("energy.per_token_j");
-    m.cost_usd = num("cost.usd");
-    m.co2_kg = num("cost.co2_kg");
-    return m;
+    return PointMetrics{metric_values_from_report(report_json)};
+}
+
+std::optional<double> PointMetrics::get(std::string_view name) const {
+    const Metric* m = find_metric(name);
+    if (!m) return std::nullopt;
+    const std::size_t i = metric_index(*m);
+    return i < values.size() ? values[i] : std::nullopt;
+}
+
+std::optional<bool> PointMetrics::fits() const {
+    const auto v = get("fits");
+    return v ? std::optional<bool>(*v != 0) : std::nullopt;
 }
 
 std::vector<ParetoObjective> parse_pareto_objectives(const std::string& text) {
@@ -325,6 +319,7 @@ std::vector<ParetoObjective> parse_pareto_objectives(const std::string& text) {
         const auto b = item.find_first_not_of(" \t"), e = item.find_last_not_of(" \t");
         item = b == std::string::npos ? "" : item.substr(b, e - b + 1);
         ParetoObjective o;
+        const bool explicit_direction = item.ends_with(":max") || item.ends_with(":min");
         if (item.ends_with(":max")) {
             o.maximize = true;
             item.resize(item.size() - 4);
@@ -333,8 +328,14 @@ std::vector<ParetoObjective> parse_pareto_objectives(const std::string& text) {
         }
         if (item.empty())
             throw UserError("--pareto '" + text + "': expected report keys separated by commas, e.g. "
-                            "latency_s,energy.total_j (append :max to maximize one)");
+                            "latency_s,energy_j (append :max or :min to choose a direction)");
         o.path = item;
+        // A metric by its canonical name (an older report path is an alias), going its better way
+        // unless the suffix says.
+        if (const Metric* m = find_metric(item)) {
+            o.path = std::string(m->name);
+            if (!explicit_direction) o.maximize = m->better == Better::higher;
+        }
         out.push_back(o);
         if (comma == std::string::npos) break;
         start = comma + 1;

@@ -158,3 +158,27 @@ execute_process(COMMAND ${FMSIM} sweep ${dir}/sweep.json --db ${db} --pareto lat
 if(NOT rc EQUAL 2 OR NOT err MATCHES "did you mean 'latency_s'")
   message(FATAL_ERROR "unknown --pareto key: exit ${rc}, ${err}")
 endif()
+
+# 8. One name per metric: --pareto takes the name the CSV column has (energy_per_token_j), each
+# metric going its better way (throughput up) unless :min/:max says; the older dotted report path
+# (energy.per_token_j) is an alias for it. --where takes metric names too.
+execute_process(COMMAND ${FMSIM} results ${db} --sweep resume --pareto energy_per_token_j,throughput_tokens_per_s
+                OUTPUT_VARIABLE out ERROR_VARIABLE err RESULT_VARIABLE rc)
+if(NOT rc EQUAL 0 OR NOT out MATCHES "Pareto front of energy_per_token_j \\(min\\), throughput_tokens_per_s \\(max\\): [1-9][0-9]* of 24 points")
+  message(FATAL_ERROR "--pareto energy_per_token_j: exit ${rc}\n${out}\n${err}")
+endif()
+execute_process(COMMAND ${FMSIM} sweep ${dir}/sweep.json --db ${db} --pareto energy.per_token_j
+                --pareto-csv ${dir}/front_alias.csv OUTPUT_VARIABLE out ERROR_VARIABLE err RESULT_VARIABLE rc)
+file(STRINGS ${dir}/front_alias.csv rows)
+list(GET rows 0 header)
+if(NOT rc EQUAL 0 OR NOT out MATCHES "Pareto front of energy_per_token_j \\(min\\)"
+   OR NOT header STREQUAL "sweep,point_index,batch,output_len,energy_per_token_j")
+  message(FATAL_ERROR "--pareto energy.per_token_j (the older path): exit ${rc}, header ${header}\n${out}\n${err}")
+endif()
+execute_process(COMMAND ${FMSIM} results ${db} --sweep resume --where fits=true --csv - OUTPUT_VARIABLE csv
+                RESULT_VARIABLE rc)
+string(REGEX MATCHALL "\n" lines "${csv}")
+list(LENGTH lines n)
+if(NOT rc EQUAL 0 OR NOT n EQUAL 25)
+  message(FATAL_ERROR "results --where fits=true: exit ${rc}, ${n} lines")
+endif()

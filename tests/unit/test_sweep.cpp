@@ -183,12 +183,23 @@ TEST(Sweep, ParetoFrontOfHandMadePoints) {
 TEST(Sweep, ParetoObjectivesParse) {
     const auto o = parse_pareto_objectives("latency_s, energy.total_j,throughput_tokens_per_s:max");
     ASSERT_EQ(o.size(), 3u);
-    EXPECT_EQ(o[1].path, "energy.total_j");
+    EXPECT_EQ(o[1].path, "energy_j");  // the older report path names the metric energy_j
     EXPECT_FALSE(o[1].maximize);
     EXPECT_EQ(o[2].path, "throughput_tokens_per_s");
     EXPECT_TRUE(o[2].maximize);
     EXPECT_THROW(parse_pareto_objectives("latency_s,,energy.total_j"), UserError);
     EXPECT_THROW(parse_pareto_objectives(""), UserError);
+    // Without a suffix a metric goes its better way; other report paths are minimized.
+    const auto d = parse_pareto_objectives("energy_per_token_j,throughput_tokens_per_s,training.mfu,"
+                                           "latency_s:max,breakdown.attention.time_s");
+    EXPECT_EQ(d[0].path, "energy_per_token_j");
+    EXPECT_FALSE(d[0].maximize);
+    EXPECT_TRUE(d[1].maximize);
+    EXPECT_EQ(d[2].path, "mfu");
+    EXPECT_TRUE(d[2].maximize);
+    EXPECT_TRUE(d[3].maximize);
+    EXPECT_EQ(d[4].path, "breakdown.attention.time_s");
+    EXPECT_FALSE(d[4].maximize);
 }
 
 TEST(Sweep, MetricsFromAReport) {
@@ -196,14 +207,21 @@ TEST(Sweep, MetricsFromAReport) {
         "throughput_tokens_per_s": 100, "throughput_samples_per_s": 2,
         "memory": {"peak_bytes_per_device": 1e10, "fits": false},
         "energy": {"total_j": 300, "per_token_j": 3}, "cost": {"usd": null, "co2_kg": 0.001}})";
+    // A report without a "metrics" object (written before it had one): the older nested keys.
     const auto m = metrics_from_report(report);
-    EXPECT_EQ(m.latency_s, 1.5);
-    EXPECT_FALSE(m.ttft_s);
-    EXPECT_EQ(m.peak_bytes_per_device, 1e10);
-    EXPECT_EQ(m.fits, false);
-    EXPECT_EQ(m.energy_j, 300);
-    EXPECT_FALSE(m.cost_usd);
-    EXPECT_EQ(m.co2_kg, 0.001);
+    EXPECT_EQ(m.get("latency_s"), 1.5);
+    EXPECT_FALSE(m.get("ttft_s"));
+    EXPECT_EQ(m.get("peak_bytes_per_device"), 1e10);
+    EXPECT_EQ(m.fits(), false);
+    EXPECT_EQ(m.get("energy_j"), 300);
+    EXPECT_EQ(m.get("energy.total_j"), 300);  // the older path names the same metric
+    EXPECT_FALSE(m.get("cost_usd"));
+    EXPECT_EQ(m.get("co2_kg"), 0.001);
+    EXPECT_FALSE(m.get("no_such_metric"));
+    // The "metrics" object wins over the nested keys.
+    const auto flat = metrics_from_report(R"({"latency_s": 1.5, "metrics": {"latency_s": 2.5, "fits": true}})");
+    EXPECT_EQ(flat.get("latency_s"), 2.5);
+    EXPECT_EQ(flat.fits(), true);
     EXPECT_EQ(json_number_at(report, "energy.per_token_j"), 3);
     EXPECT_FALSE(json_number_at(report, "energy.nothing"));
     EXPECT_FALSE(json_number_at(report, "memory.fits"));  // a boolean is not a number
@@ -249,10 +267,10 @@ TEST(Sweep, ResultsDbStoresEachPointOnce) {
     const auto rows = db.points();
     ASSERT_EQ(rows.size(), 3u);
     EXPECT_EQ(rows[0].point_index, 0);  // by point index, not by insertion
-    EXPECT_EQ(rows[0].metrics.latency_s, 1.0);
+    EXPECT_EQ(rows[0].metrics.get("latency_s"), 1.0);
     EXPECT_EQ(rows[1].status, "ok");
-    EXPECT_EQ(rows[1].metrics.latency_s, 1.5);
-    EXPECT_EQ(rows[1].metrics.fits, true);
+    EXPECT_EQ(rows[1].metrics.get("latency_s"), 1.5);
+    EXPECT_EQ(rows[1].metrics.fits(), true);
     EXPECT_EQ(rows[2].axis_values, R"({"batch":8,"precision":"bf16"})");
     ASSERT_EQ(db.sweeps().size(), 1u);
     EXPECT_EQ(db.sweeps()[0].points, 4);
@@ -267,15 +285,22 @@ TEST(Sweep, ResultsDbStoresEachPointOnce) {
     EXPECT_THROW(filter_points(rows, parse_where({"bach=8"})), UserError);
     EXPECT_THROW(parse_where({"batch"}), UserError);
     const auto csv = results_csv(rows);
-    EXPECT_EQ(csv.substr(0, csv.find('\n')),
-              "sweep,point_index,status,batch,precision,latency_s,ttft_s,tpot_s,throughput_tokens_per_s,"
-              "throughput_samples_per_s,peak_bytes_per_device,fits,energy_j,energy_per_token_j,cost_usd,co2_kg,error");
+    // The columns of version 1 keep their names and places; the metric table's others follow.
+    const std::string header = csv.substr(0, csv.find('\n'));
+    EXPECT_TRUE(header.starts_with("sweep,point_index,status,batch,precision,latency_s,ttft_s,tpot_s,"
+                                   "throughput_tokens_per_s,throughput_samples_per_s,peak_bytes_per_device,fits,"
+                                   "energy_j,energy_per_token_j,cost_usd,co2_kg,capacity_bytes_per_device,"))
+        << header;
+    EXPECT_TRUE(header.ends_with(",training_co2_kg,error")) << header;
     EXPECT_NE(csv.find("\ns,0,ok,1,bf16,1.0,"), std::string::npos) << csv;
     const auto table = results_table(rows);
     EXPECT_NE(table.find("sweep s: 3 points (3 ok, 0 error)"), std::string::npos) << table;
 
     EXPECT_THROW(pareto_points(rows, {{"latency", false}}), UserError);      // a typo
     EXPECT_THROW(pareto_points(rows, {{"memory.fits", false}}), UserError);  // a boolean
+    EXPECT_THROW(pareto_points(rows, {{"fits", false}}), UserError);         // by its name too
+    EXPECT_EQ(filter_points(rows, parse_where({"fits=true"})).size(), 3u);     // a metric as a filter
+    EXPECT_EQ(filter_points(rows, parse_where({"latency_s=1.5"})).size(), 1u);
     const auto one = pareto_points(rows, {{"latency_s", false}});
     ASSERT_EQ(one.points.size(), 1u);
     EXPECT_EQ(one.points[0].point_index, 0);

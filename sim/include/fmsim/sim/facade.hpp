@@ -105,6 +105,14 @@ struct ReplayResult {
     std::array<double, 3> phase_time_s{};       // by workloads::Phase (forward, backward, optimizer), all stages
     double communication_s = 0;                 // collectives' share of latency_s
     std::vector<OpRecord> op_records;           // with ReplayOptions::op_records
+
+    // The per-group and per-phase arrays by name rather than by index.
+    double group_time(workloads::ModuleGroup g) const { return group_time_s[static_cast<std::size_t>(g)]; }
+    double group_energy(workloads::ModuleGroup g) const { return group_energy_j[static_cast<std::size_t>(g)]; }
+    double phase_time(workloads::Phase p) const { return phase_time_s[static_cast<std::size_t>(p)]; }
+    double forward_s() const { return phase_time(workloads::Phase::forward); }
+    double backward_s() const { return phase_time(workloads::Phase::backward); }
+    double optimizer_s() const { return phase_time(workloads::Phase::optimizer); }
 };
 // Replays a built workload; its summary (computed once, by describe_graph) gives the memory peak.
 // `runtime`: a preset in configs/runtime/ or a path to one.
@@ -114,6 +122,10 @@ ReplayResult replay_workload(const GraphResult& g, const hwmodels::HardwareSpec&
                              const ReplayOptions& options = {});
 // `extra` lines (key, value) follow latency, TTFT and TPOT.
 std::string replay_text(const ReplayResult& r, const std::vector<std::pair<std::string, std::string>>& extra = {});
+// The detail lines that follow the figures: `extra`, memory at peak, kernels, power, energy by
+// part, time and energy by module group, top ops (people's numbers: format.hpp).
+std::string replay_details_text(const ReplayResult& r,
+                                const std::vector<std::pair<std::string, std::string>>& extra = {});
 // The replay as the "replay" object of `fmsim graph --json --hardware` (docs/cli.md); keys that do
 // not apply (TTFT outside generation) are null.
 std::string replay_json(const ReplayResult& r);

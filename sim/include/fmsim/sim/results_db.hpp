@@ -58,6 +58,8 @@ public:
 private:
     explicit ResultsDb(std::string path) : path_(std::move(path)) {}
     void exec(const std::string& sql) const;
+    // Adds the columns of metrics the points table lacks and fills them from the stored reports.
+    void add_metric_columns();
     [[noreturn]] void fail(const std::string& what) const;
     std::string path_;
     sqlite3* db_ = nullptr;

@@ -8,6 +8,7 @@
 #include <functional>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <utility>
 #include <vector>
 
@@ -57,12 +58,13 @@ std::vector<SweepPoint> expand_points(const SweepSpec& spec);
 // The canonical key of a set of axis values (JSON texts): compact JSON with sorted keys.
 std::string point_key(const std::vector<std::pair<std::string, std::string>>& values);
 
-// The DB's metric columns, read from a report JSON (report.hpp's report_json).
+// A point's metrics: one value per metric_table() entry (metrics.hpp), read from its report JSON
+// and stored as the results database's metric columns.
 struct PointMetrics {
-    std::optional<double> latency_s, ttft_s, tpot_s, throughput_tokens_per_s, throughput_samples_per_s,
-        peak_bytes_per_device;
-    std::optional<bool> fits;
-    std::optional<double> energy_j, energy_per_token_j, cost_usd, co2_kg;
+    std::vector<std::optional<double>> values;  // by metric_table() index; empty: none known
+    // By canonical name or legacy report path; none when absent or not a metric.
+    std::optional<double> get(std::string_view name) const;
+    std::optional<bool> fits() const;
 };
 PointMetrics metrics_from_report(const std::string& report_json);
 // A number at a dotted path in a JSON object ("energy.total_j"); none where absent, null or not a number.
@@ -70,12 +72,16 @@ std::optional<double> json_number_at(const std::string& json_text, const std::st
 // The dotted paths of every number in a JSON object (for did-you-mean on --pareto keys).
 std::vector<std::string> json_number_paths(const std::string& json_text);
 
-// Pareto front. An objective is a dotted report path, minimized, or "path:max" to maximize.
+// Pareto front. An objective is a metric name (metrics.hpp; its older dotted report path, e.g.
+// "energy.per_token_j", is accepted and means the same metric) or any other dotted path of a
+// number in the report ("breakdown.attention.time_s").
 struct ParetoObjective {
-    std::string path;
+    std::string path;  // the canonical metric name, or a report path that is no metric
     bool maximize = false;
 };
-// "latency_s,energy.total_j,throughput_tokens_per_s:max"; a UserError on an empty list or key.
+// "latency_s,energy_j,throughput_tokens_per_s:max"; a UserError on an empty list or key. Without
+// ":min" or ":max" a metric goes the table's better way (throughput up, latency down); other
+// report paths are minimized.
 std::vector<ParetoObjective> parse_pareto_objectives(const std::string& text);
 // Indices of the non-dominated rows: no other row is as good in every objective and better in
 // one. Rows with equal values are all kept. Every row must have one value per objective.
