@@ -53,7 +53,7 @@ TEST(OpKindTraits, EveryKindHasARecordNamingARegisteredMapper) {
 TEST(OpKindTraits, TheRegistryListsEveryMapper) {
     const auto names = mapper_names();
     for (const char* expected :
-         {"batched_gemm", "flash_attention", "gemm", "implicit_gemm", "norm_rows", "softmax_rows", "stream"})
+         {"batched_gemm", "collective", "flash_attention", "gemm", "implicit_gemm", "norm_rows", "softmax_rows", "stream"})
         EXPECT_NE(std::find(names.begin(), names.end(), expected), names.end()) << expected << " is registered";
     EXPECT_TRUE(std::is_sorted(names.begin(), names.end()));
 }
@@ -117,4 +117,18 @@ TEST(OpKindTraits, PlanKeysChangeWithWhatThePlanReads) {
     RuntimeSpec slower;
     slower.kernel_bandwidth_fraction = 0.5;
     EXPECT_NE(key_of(add), key_of(add, slower));
+}
+
+TEST(OpKindTraits, CollectivesAreTimedByTheLinksNotPlanned) {
+    Op c;
+    c.name = "layers.0.attn.o_proj.tp_reduce";
+    c.kind = OpKind::collective;
+    c.dims = fmsim::workloads::CollectiveDims{fmsim::workloads::CollectiveKind::all_reduce,
+                                              fmsim::workloads::ParallelAxis::tp, 8, 1 << 20};
+    EXPECT_EQ(&mapper_for(OpKind::collective), &find_mapper("collective"));
+    const std::string msg = message_of<std::logic_error>([&] { plan_op(c, load_hardware("a100-sxm-80gb")); });
+    EXPECT_NE(msg.find("communication model"), std::string::npos) << msg;
+    Op bigger = c;
+    std::get<fmsim::workloads::CollectiveDims>(bigger.dims).bytes *= 2;
+    EXPECT_NE(key_of(c), key_of(bigger));
 }

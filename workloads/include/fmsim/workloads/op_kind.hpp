@@ -124,7 +124,7 @@ inline constexpr OpKindTraits kOpKindTraits[] = {
     {.kind = OpKind::conv2d, .name = "conv2d", .kernel = KernelClass::gemm, .mapper = "implicit_gemm",
      .backward = BackwardRule::input_and_weight_products, .backward_flops_factor = 1},
     {.kind = OpKind::pooling, .name = "pooling", .kernel = KernelClass::streaming, .mapper = "stream"},
-    {.kind = OpKind::collective, .name = "collective", .kernel = KernelClass::collective, .mapper = "stream"},
+    {.kind = OpKind::collective, .name = "collective", .kernel = KernelClass::collective, .mapper = "collective"},
     {.kind = OpKind::memcpy, .name = "memcpy", .kernel = KernelClass::streaming, .mapper = "stream"},
     {.kind = OpKind::optimizer_update, .name = "optimizer_update", .kernel = KernelClass::streaming,
      .mapper = "stream", .flops_per_element = kAdamFlopsPerParam, .shard = ShardRule::per_parameter},
