@@ -31,6 +31,7 @@ enum class OpKind {
     memcpy,           // copies: KV-cache appends, token permutations, offload
     optimizer_update,
     dropout,          // training only: zeroes elements at random; its second output is the keep-mask
+    rope,             // rotary position embedding of q and k (Su et al. 2021, RoFormer)
 };
 
 // How the op's kernel works through its data: what sizes it and which engine runs it.
@@ -130,6 +131,10 @@ inline constexpr OpKindTraits kOpKindTraits[] = {
      .mapper = "stream", .flops_per_element = kAdamFlopsPerParam, .shard = ShardRule::per_parameter},
     {.kind = OpKind::dropout, .name = "dropout", .kernel = KernelClass::streaming, .mapper = "stream",
      .flops_per_element = kDropoutFlopsPerElement, .backward = BackwardRule::keep_mask, .core_attention = true},
+    // Streams q and k once beside the cos/sin tables; the gradient is the inverse rotation of the
+    // output gradient, an element-wise kernel of its own.
+    {.kind = OpKind::rope, .name = "rope", .kernel = KernelClass::streaming, .mapper = "stream",
+     .flops_per_element = kRopeFlopsPerElement},
 };
 
 namespace op_kind_detail {
