@@ -132,3 +132,24 @@ TEST(OpKindTraits, CollectivesAreTimedByTheLinksNotPlanned) {
     std::get<fmsim::workloads::CollectiveDims>(bigger.dims).bytes *= 2;
     EXPECT_NE(key_of(c), key_of(bigger));
 }
+
+TEST(OpKindTraits, RopeIsAStreamingKernelWithItsOwnFlops) {
+    // Rotary embedding of q and k for 2 x 128 tokens of Llama-2-7B (q and k 4096 wide each).
+    const auto& traits = fmsim::workloads::op_traits(OpKind::rope);
+    EXPECT_EQ(fmsim::workloads::parse_op_kind("rope"), OpKind::rope);
+    EXPECT_EQ(traits.mapper, "stream");
+    EXPECT_EQ(traits.backward, fmsim::workloads::BackwardRule::elementwise);
+    const std::int64_t elements = 2 * 128 * (4096 + 4096);
+    const Op rope = elementwise_op(OpKind::rope, elements, traits.flops_per_element, DType::bf16);
+    EXPECT_DOUBLE_EQ(rope.flops, 3.0 * static_cast<double>(elements)) << "x*cos + rotate(x)*sin";
+    const auto hw = load_hardware("a100-sxm-80gb");
+    const TileProgram p = plan_op(rope, hw);
+    EXPECT_EQ(p.engine, EngineKind::vector);
+    EXPECT_DOUBLE_EQ(p.bytes, 2.0 * 2.0 * static_cast<double>(elements)) << "bf16 in and out";
+    EXPECT_EQ(p.mapping.rfind("stream ", 0), 0u) << p.mapping;
+    // The same work as an element-wise op gets the same kernel; the kind stays in the plan key.
+    Op add = rope;
+    add.kind = OpKind::elementwise;
+    EXPECT_TRUE(plan_op(add, hw) == p);
+    EXPECT_NE(key_of(add), key_of(rope));
+}
