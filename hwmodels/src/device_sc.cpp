@@ -380,7 +380,8 @@ Timeline replay_graph(const workloads::OpGraph& graph, const HardwareSpec& hw, c
     for (workloads::OpId id : graph.topological_order()) {
         const workloads::Op& op = graph.op(id);
         const auto* coll = std::get_if<workloads::CollectiveDims>(&op.dims);
-        if (op.kind == workloads::OpKind::collective && (!comm || !coll)) continue;  // one device: no peers
+        const bool collective = workloads::op_traits(op.kind).kernel == workloads::KernelClass::collective;
+        if (collective && (!comm || !coll)) continue;  // one device: no peers
         OpTiming o;
         o.op = id;
         EnergyBreakdown dynamic;

@@ -56,19 +56,12 @@ const Schema<KernelStep>& kernel_step_schema() {
     return s;
 }
 
-std::vector<std::string> op_kind_names() {
-    std::vector<std::string> out;
-    for (int k = 0; k <= static_cast<int>(workloads::OpKind::dropout); ++k)
-        out.emplace_back(workloads::to_string(static_cast<workloads::OpKind>(k)));
-    return out;
-}
-
 const Schema<OpKernels>& op_kernels_schema() {
     static const auto s = [] {
         Schema<OpKernels> s("runtime.op_kernels[]",
                             "The kernels the stack launches for every forward op of a kind (and name) in place of "
                             "the graph's one kernel: model code run eagerly decomposes what fmsim's graph fuses.");
-        s.choice("kind", &OpKernels::kind, op_kind_names(), std::nullopt, "The op kind the rule applies to.")
+        s.choice("kind", &OpKernels::kind, workloads::op_kind_names(), std::nullopt, "The op kind the rule applies to.")
             .string("name", &OpKernels::name, "",
                     "The last dotted part of the op's name (`rope`, `qkv_proj`: `fmsim graph --export-json` lists "
                     "them); empty = every op of the kind.")
@@ -165,8 +158,7 @@ std::filesystem::path runtime_dir() { return workloads::config_dir() / "runtime"
 
 double RuntimeSpec::dispatch_s(const workloads::Op& op) const {
     if (cuda_graphs) return 0;
-    const bool gemm = op.kind == workloads::OpKind::matmul || op.kind == workloads::OpKind::batched_matmul ||
-                      std::holds_alternative<workloads::ConvDims>(op.dims);
+    const bool gemm = workloads::op_traits(op.kind).kernel == workloads::KernelClass::gemm;
     return (gemm ? dispatch_gemm_us : dispatch_other_us) * 1e-6;
 }
 

@@ -25,13 +25,9 @@ enum class Norm { layer, rms };
 enum class Act { relu, gelu, gelu_tanh, quick_gelu, silu };
 Act parse_act(const std::string& hf_name);  // "gelu_new" -> gelu_tanh, "swish" -> silu, ...
 
-// Primitive-operation counts per element (a transcendental counts as 1); docs/formulas.md.
+// Primitive-operation counts per element (a transcendental counts as 1); docs/formulas.md. Those
+// of an op kind's own formula (norms, softmax, rotary embedding, dropout) are in op_kind.hpp.
 double act_flops_per_element(Act a);
-inline constexpr double kLayerNormFlopsPerElement = 7;  // mean, centre, square+sum, scale, affine (2)
-inline constexpr double kRmsNormFlopsPerElement = 4;    // square+sum, scale, weight
-inline constexpr double kSoftmaxFlopsPerElement = 5;    // max, subtract, exp, sum, divide
-inline constexpr double kRopeFlopsPerElement = 3;       // x*cos + rotate(x)*sin
-inline constexpr double kDropoutFlopsPerElement = 2;    // compare a random number, scale by 1/(1-p)
 
 struct AttentionCall {
     Val q;  // [batch, seq_q, heads*head_dim]

@@ -17,29 +17,6 @@ std::string to_string(const Shape& s) {
     return out + "]";
 }
 
-std::string_view to_string(OpKind k) {
-    switch (k) {
-        case OpKind::matmul: return "matmul";
-        case OpKind::batched_matmul: return "batched_matmul";
-        case OpKind::attention: return "attention";
-        case OpKind::softmax: return "softmax";
-        case OpKind::layer_norm: return "layer_norm";
-        case OpKind::rms_norm: return "rms_norm";
-        case OpKind::group_norm: return "group_norm";
-        case OpKind::elementwise: return "elementwise";
-        case OpKind::activation: return "activation";
-        case OpKind::embedding: return "embedding";
-        case OpKind::conv1d: return "conv1d";
-        case OpKind::conv2d: return "conv2d";
-        case OpKind::pooling: return "pooling";
-        case OpKind::collective: return "collective";
-        case OpKind::memcpy: return "memcpy";
-        case OpKind::optimizer_update: return "optimizer_update";
-        case OpKind::dropout: return "dropout";
-    }
-    return "?";
-}
-
 std::string_view to_string(ModuleGroup g) {
     switch (g) {
         case ModuleGroup::embedding: return "embedding";

@@ -48,7 +48,7 @@ Kind classify(const Op& op) {
     std::string n = op.name;
     // A recomputed forward op ("x.fc1.recompute") splits as its forward op does.
     if (ends_with(n, ".recompute")) n = strip(n, ".recompute");
-    if (op.kind == OpKind::optimizer_update) {
+    if (op_traits(op.kind).shard == ShardRule::per_parameter) {
         k.optimizer = true;
         for (const char* t : {".weight.adamw", ".bias.adamw", ".adamw"})
             if (ends_with(n, t)) {
@@ -142,10 +142,10 @@ struct Sharder {
             if (k.expert && p.ep > 1) g->batch = std::max<std::int64_t>(1, g->batch / p.ep);
             if (p.tp == 1) return;
             auto div = [&](std::int64_t& v) { v = (v + p.tp - 1) / p.tp; };
-            if (op.kind == OpKind::batched_matmul) div(g->batch);  // heads are in the batch
+            if (op_traits(op.kind).shard == ShardRule::heads_in_batch) div(g->batch);
             else if (k.role == Role::column) k.wgrad ? div(g->n) : k.dgrad ? div(g->k) : div(g->n);
             else if (k.role == Role::row) k.wgrad ? div(g->m) : k.dgrad ? div(g->n) : div(g->k);
-        } else if (auto* a = std::get_if<AttentionDims>(&op.dims)) {
+        } else if (auto* a = std::get_if<AttentionDims>(&op.dims); a && op_traits(op.kind).shard == ShardRule::heads) {
             a->heads /= p.tp;
             a->kv_heads = std::max<std::int64_t>(1, a->kv_heads / kv_split());
         }
@@ -155,7 +155,9 @@ struct Sharder {
     Op shard(Op op, const Kind& k) const {
         double flops_parts = 1;
         if (p.tp > 1 && k.role != Role::replicated && !(k.role == Role::vocab && !k.backward)) flops_parts *= static_cast<double>(p.tp);
-        if (p.tp > 1 && p.sp && k.role == Role::replicated && op.kind != OpKind::optimizer_update) flops_parts *= static_cast<double>(p.tp);
+        // Sequence parallelism splits the tokens of replicated ops; a parameter's update stays whole.
+        if (p.tp > 1 && p.sp && k.role == Role::replicated && op_traits(op.kind).shard != ShardRule::per_parameter)
+            flops_parts *= static_cast<double>(p.tp);
         if (k.expert && p.ep > 1) flops_parts *= static_cast<double>(p.ep);
         op.flops /= flops_parts;
         scale_dims(op, k);
@@ -207,7 +209,7 @@ ParallelShape parallel_shape(const Workload& w) {
         const std::string leaf = leaf_of(op.name);
         // Unfused attention: the scores product writes [batch, heads, q, k] from Q and K (heads x head_dim wide).
         if (const auto* gd = std::get_if<GemmDims>(&op.dims); gd && s.heads == 0 && leaf == "scores" &&
-                                                               op.kind == OpKind::batched_matmul && op.writes.size() == 1 &&
+                                                               op_traits(op.kind).shard == ShardRule::heads_in_batch && op.writes.size() == 1 &&
                                                                op.writes.front().shape.size() == 4 && op.reads.size() >= 2 && gd->k > 0) {
             s.heads = op.writes.front().shape[1];
             s.kv_heads = op.reads[1].shape.back() / gd->k;

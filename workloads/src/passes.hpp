@@ -4,15 +4,7 @@
 
 namespace fmsim::workloads {
 
-// AdamW update per parameter, counted from its equations (Loshchilov & Hutter 2019): first moment
-// 3, second moment 4, bias corrections 2, sqrt + eps 2, divide 1, weight decay 2, lr and apply 2.
-inline constexpr double kAdamFlopsPerParam = 16;
-// FlashAttention-2 backward runs 5 seq x seq matmuls (it recomputes the scores) against the
-// forward's 2 (Dao 2023, "FlashAttention-2", section 3.1): 2.5x the forward FLOPs.
-inline constexpr double kFusedAttentionBackwardFactor = 2.5;
-// The backward of a matmul or convolution is two products of the forward's size (input gradient
-// and weight gradient): 2x (Kaplan et al. 2020, section 2.1). Element-wise ops are taken at 2x too.
-inline constexpr double kBackwardFactor = 2.0;
+// The FLOPs of AdamW and of each op kind's backward are the kinds' trait records' (op_kind.hpp).
 
 // Forward + backward (input and weight gradients) + AdamW update, with the recomputation policy
 // of run.recompute: none; selective = the attention core (scores, softmax, context) is recomputed

@@ -20,8 +20,7 @@ bool recomputed_under(Recompute policy, const Op& op) {
         case Recompute::full: return true;
         case Recompute::selective:
             // Megatron's "core attention": the scores, their softmax and dropout, and the product with V.
-            return op.group == ModuleGroup::attention &&
-                   (op.kind == OpKind::batched_matmul || op.kind == OpKind::softmax || op.kind == OpKind::dropout);
+            return op.group == ModuleGroup::attention && op_traits(op.kind).core_attention;
     }
     return false;
 }
@@ -234,12 +233,6 @@ private:
             if (requires_grad_[v] && std::find(grad_targets.begin(), grad_targets.end(), v) == grad_targets.end())
                 grad_targets.push_back(v);
 
-        auto start = [&](const std::string& suffix, OpKind kind, double flops) {
-            Op o = derived(src, suffix, kind, flops);
-            for (ValueId g : grad_outs) read_value(o, g);
-            return o;
-        };
-
         // A sum hands its output gradient to each input as it is: no kernel, nothing saved.
         if (src.gradient_passes_through && grad_outs.size() == 1 &&
             std::all_of(grad_targets.begin(), grad_targets.end(),
@@ -247,77 +240,99 @@ private:
             for (ValueId t : grad_targets) accumulate(t, grad_outs.front(), src);
             return;
         }
-        switch (src.kind) {
-            case OpKind::matmul:
-            case OpKind::conv1d:
-            case OpKind::conv2d: {
-                // The two products of the forward's size, as GEMMs a mapper can tile: for
-                // Y[b,m,n] = X[b,m,k] W[k,n], dX = dY W^T is [b,m,k] over n, and dW = X^T dY is
-                // [k,n] over all b*m rows. A convolution keeps its implicit-GEMM shape.
-                const auto* g = std::get_if<GemmDims>(&src.dims);
-                if (!grad_targets.empty()) {
-                    Op o = start(".dgrad", src.kind, src.flops);
-                    o.dims = g ? OpDims{GemmDims{g->batch, g->m, g->k, g->n}} : src.dims;
-                    for (auto& w : weight_reads(src)) o.reads.push_back(w);
-                    emit(src, std::move(o), grad_targets);
-                }
-                if (auto grads = weight_grads(src); !grads.empty()) {
-                    Op o = start(".wgrad", src.kind, src.flops);
-                    o.dims = g ? OpDims{GemmDims{1, g->k, g->n, g->batch * g->m}} : src.dims;
-                    read_saved_inputs(o, src);
-                    emit(src, std::move(o), {}, grads);
-                }
-                break;
-            }
-            case OpKind::embedding: {
-                if (auto grads = weight_grads(src); !grads.empty()) {
-                    // Scatter-add of the output gradient into the gathered rows.
-                    const double n = static_cast<double>(element_count(fwd_.value(src.outputs.front()).tensor.shape));
-                    Op o = start(".wgrad", OpKind::embedding, n);
-                    emit(src, std::move(o), {}, grads);
-                }
-                break;
-            }
-            case OpKind::batched_matmul: {
-                // d(A B): dA = dC B^T, dB = A^T dC; each is one product of the forward's size.
-                for (std::size_t k = 0; k < src.inputs.size(); ++k) {
-                    if (!requires_grad_[src.inputs[k]]) continue;
-                    Op o = start(k == 0 ? ".grad_a" : ".grad_b", OpKind::batched_matmul, src.flops);
-                    // dA = dC B^T: [b,m,k] over n; dB = A^T dC: [b,k,n] over m.
-                    if (const auto* g = std::get_if<GemmDims>(&src.dims))
-                        o.dims = k == 0 ? OpDims{GemmDims{g->batch, g->m, g->k, g->n}}
-                                        : OpDims{GemmDims{g->batch, g->k, g->n, g->m}};
-                    for (std::size_t other = 0; other < src.inputs.size(); ++other)
-                        if (other != k) read_value(o, saved(src.inputs[other]));
-                    for (const auto& r : src.reads)
-                        if (r.cls == TensorClass::kv_cache) o.reads.push_back(r);
-                    emit(src, std::move(o), {src.inputs[k]}, {}, k);
-                }
-                break;
-            }
-            case OpKind::attention: {
-                Op o = start(".bwd", OpKind::attention, kFusedAttentionBackwardFactor * src.flops);
-                o.dims = src.dims;
-                read_saved_inputs(o, src);
-                for (ValueId v : src.outputs) read_value(o, saved(v));
-                emit(src, std::move(o), grad_targets);
-                break;
-            }
-            case OpKind::dropout: {
-                // dX = dY x mask / (1 - p): the output gradient and the saved keep-mask.
-                Op o = start(".bwd", OpKind::dropout, static_cast<double>(elements_of(src.outputs.front())));
-                read_value(o, saved(src.outputs.back()));
-                emit(src, std::move(o), grad_targets);
-                break;
-            }
-            default: {
-                Op o = start(".bwd", src.kind, kBackwardFactor * src.flops);
-                read_saved_inputs(o, src);
-                for (auto& w : weight_reads(src)) o.reads.push_back(w);
-                emit(src, std::move(o), grad_targets, weight_grads(src));
-                break;
-            }
+        const Grads grads{src, op_traits(src.kind), grad_outs, grad_targets};
+        switch (grads.traits.backward) {
+            case BackwardRule::input_and_weight_products: input_and_weight_products(grads); break;
+            case BackwardRule::operand_products: operand_products(grads); break;
+            case BackwardRule::scatter_add: scatter_add(grads); break;
+            case BackwardRule::fused_backward_kernel: fused_backward_kernel(grads); break;
+            case BackwardRule::keep_mask: keep_mask(grads); break;
+            case BackwardRule::elementwise: elementwise_backward(grads); break;
         }
+    }
+
+    // One forward op's backward: the op, its kind's record, the gradients of its outputs and the
+    // inputs that need one.
+    struct Grads {
+        const Op& src;
+        const OpKindTraits& traits;
+        const std::vector<ValueId>& outs;
+        const std::vector<ValueId>& targets;
+    };
+
+    // A backward op of `g.src` reading the output gradients.
+    Op start(const Grads& g, const std::string& suffix, double flops) const {
+        Op o = derived(g.src, suffix, g.src.kind, flops);
+        for (ValueId v : g.outs) read_value(o, v);
+        return o;
+    }
+
+    void input_and_weight_products(const Grads& gr) {
+        // The two products of the forward's size, as GEMMs a mapper can tile: for
+        // Y[b,m,n] = X[b,m,k] W[k,n], dX = dY W^T is [b,m,k] over n, and dW = X^T dY is
+        // [k,n] over all b*m rows. A convolution keeps its implicit-GEMM shape.
+        const Op& src = gr.src;
+        const double flops = gr.traits.backward_flops_factor * src.flops;
+        const auto* g = std::get_if<GemmDims>(&src.dims);
+        if (!gr.targets.empty()) {
+            Op o = start(gr, ".dgrad", flops);
+            o.dims = g ? OpDims{GemmDims{g->batch, g->m, g->k, g->n}} : src.dims;
+            for (auto& w : weight_reads(src)) o.reads.push_back(w);
+            emit(src, std::move(o), gr.targets);
+        }
+        if (auto grads = weight_grads(src); !grads.empty()) {
+            Op o = start(gr, ".wgrad", flops);
+            o.dims = g ? OpDims{GemmDims{1, g->k, g->n, g->batch * g->m}} : src.dims;
+            read_saved_inputs(o, src);
+            emit(src, std::move(o), {}, grads);
+        }
+    }
+
+    void operand_products(const Grads& gr) {
+        // d(A B): dA = dC B^T, dB = A^T dC; each is one product of the forward's size.
+        const Op& src = gr.src;
+        for (std::size_t k = 0; k < src.inputs.size(); ++k) {
+            if (!requires_grad_[src.inputs[k]]) continue;
+            Op o = start(gr, k == 0 ? ".grad_a" : ".grad_b", gr.traits.backward_flops_factor * src.flops);
+            // dA = dC B^T: [b,m,k] over n; dB = A^T dC: [b,k,n] over m.
+            if (const auto* g = std::get_if<GemmDims>(&src.dims))
+                o.dims = k == 0 ? OpDims{GemmDims{g->batch, g->m, g->k, g->n}} : OpDims{GemmDims{g->batch, g->k, g->n, g->m}};
+            for (std::size_t other = 0; other < src.inputs.size(); ++other)
+                if (other != k) read_value(o, saved(src.inputs[other]));
+            for (const auto& r : src.reads)
+                if (r.cls == TensorClass::kv_cache) o.reads.push_back(r);
+            emit(src, std::move(o), {src.inputs[k]}, {}, k);
+        }
+    }
+
+    void scatter_add(const Grads& gr) {
+        if (auto grads = weight_grads(gr.src); !grads.empty()) {
+            // Scatter-add of the output gradient into the gathered rows: one FLOP per output element.
+            const double n = static_cast<double>(element_count(fwd_.value(gr.src.outputs.front()).tensor.shape));
+            emit(gr.src, start(gr, ".wgrad", n), {}, grads);
+        }
+    }
+
+    void fused_backward_kernel(const Grads& gr) {
+        Op o = start(gr, ".bwd", gr.traits.backward_flops_factor * gr.src.flops);
+        o.dims = gr.src.dims;
+        read_saved_inputs(o, gr.src);
+        for (ValueId v : gr.src.outputs) read_value(o, saved(v));
+        emit(gr.src, std::move(o), gr.targets);
+    }
+
+    void keep_mask(const Grads& gr) {
+        // dX = dY x mask / (1 - p): the output gradient and the saved keep-mask, one FLOP per element.
+        Op o = start(gr, ".bwd", static_cast<double>(elements_of(gr.src.outputs.front())));
+        read_value(o, saved(gr.src.outputs.back()));
+        emit(gr.src, std::move(o), gr.targets);
+    }
+
+    void elementwise_backward(const Grads& gr) {
+        Op o = start(gr, ".bwd", gr.traits.backward_flops_factor * gr.src.flops);
+        read_saved_inputs(o, gr.src);
+        for (auto& w : weight_reads(gr.src)) o.reads.push_back(w);
+        emit(gr.src, std::move(o), gr.targets, weight_grads(gr.src));
     }
 
     const std::vector<OpId>& consumers_of(ValueId v) {

@@ -38,14 +38,16 @@ struct TileProgram {
     bool operator==(const TileProgram&) const = default;
 };
 
-// The runtime picks the library's kernel algorithm where it changes the bytes moved (multi-pass
-// softmax and norms); the mapper's own constants and their sources are in mapping.cpp.
-// Without a runtime, every row-wise kernel is one pass.
+// The op kind's mapper (mapper.hpp: its trait record names it) plans the kernel. The runtime picks
+// the library's kernel algorithm where it changes the bytes moved (multi-pass softmax and norms);
+// each mapper's constants and their sources are in its file, hwmodels/src/mappers/. Without a
+// runtime, every row-wise kernel is one pass.
 TileProgram plan_op(const workloads::Op& op, const HardwareSpec& hw, const RuntimeSpec& rt = RuntimeSpec{});
 
 // Appends to `key` everything plan_op reads from `op` and `rt`, as raw bytes (names, layers and
 // graph links left out): on one device, ops with equal keys get equal tile programs, so a replay
-// plans each distinct op once. Keep it in step with plan_op; a test checks it over zoo models.
+// plans each distinct op once. The mapper's part is every field of the record its plan reads
+// (mappers/plan_inputs.hpp); a test checks equal keys give equal plans over zoo models.
 void append_plan_key(const workloads::Op& op, const RuntimeSpec& rt, std::string& key);
 
 // The kernels a stack launches for `op` under `rule` (RuntimeSpec::kernels_for), each as an op to

@@ -8,33 +8,13 @@
 #include <vector>
 
 #include "fmsim/workloads/dtype.hpp"
+#include "fmsim/workloads/op_kind.hpp"
 
 namespace fmsim::workloads {
 
 using Shape = std::vector<std::int64_t>;
 std::int64_t element_count(const Shape& s);
 std::string to_string(const Shape& s);  // "[8, 2048, 4096]"
-
-enum class OpKind {
-    matmul,           // activation x weight (a linear layer)
-    batched_matmul,   // activation x activation (attention scores, attention x V)
-    attention,        // fused FlashAttention-style kernel: no seq x seq tensor in memory
-    softmax,
-    layer_norm,
-    rms_norm,
-    group_norm,
-    elementwise,      // add, mul, residuals, scaling, masking
-    activation,       // GELU, SiLU, ReLU, gated products
-    embedding,        // table lookup (gather)
-    conv1d,
-    conv2d,
-    pooling,
-    collective,       // all-reduce and friends (inserted by parallelism passes)
-    memcpy,           // copies: KV-cache appends, token permutations, offload
-    optimizer_update,
-    dropout,          // training only: zeroes elements at random; its second output is the keep-mask
-};
-std::string_view to_string(OpKind k);
 
 // Module groups of the survey "A Survey of Resource-efficient LLM and Multimodal Foundation
 // Models" (Xu et al., arXiv 2401.08092), used for every per-group breakdown.
