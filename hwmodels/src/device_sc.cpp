@@ -84,6 +84,17 @@ private:
     sc_time transfer_;
 };
 
+// Tile slots of the device for program `p`: the tiles one wave runs.
+std::int64_t slots_of(const TileProgram& p, const HardwareSpec& hw) {
+    return std::max<std::int64_t>(1, hw.cores * p.tiles_per_core_at_once);
+}
+
+// Pipeline steps per tile for a kernel of `tiles` tiles (kMaxStepsPerTile, fewer for huge kernels).
+std::int64_t steps_per_tile(std::int64_t tiles) {
+    return std::clamp<std::int64_t>(static_cast<std::int64_t>(kMaxEvents / (3.0 * static_cast<double>(tiles))), 1,
+                                    kMaxStepsPerTile);
+}
+
 // The device: built once per process (SystemC elaborates once), reconfigured per kernel.
 class Device {
 public:
@@ -92,20 +103,20 @@ public:
         return d;
     }
 
-    double run(const TileProgram& p, const HardwareSpec& hw) {
+    // Runs `tiles` tiles of program `p` (its own count, or fewer for extrapolated_run), each split
+    // into `steps` pipeline steps; returns the seconds until the last slot finishes.
+    double run(const TileProgram& p, const HardwareSpec& hw, std::int64_t tiles, std::int64_t steps) {
         const auto* l2 = hw.chip_level();
         const double dram_bw = hw.achievable_memory_bandwidth_bytes_per_s() * p.dram_bandwidth_fraction;
         dram_.configure(hw.memory.channels, dram_bw,
                         hw.memory.latency_ns * 1e-9);
         l2_.configure(1, l2 ? l2->bandwidth_gbps * 1e9 : hw.memory_bandwidth_bytes_per_s(),
                       l2 ? l2->latency_ns * 1e-9 : 0);
-        const std::int64_t slots = std::max<std::int64_t>(1, hw.cores * p.tiles_per_core_at_once);
-        const std::int64_t steps = std::clamp<std::int64_t>(
-            static_cast<std::int64_t>(kMaxEvents / (3.0 * static_cast<double>(p.tiles))), 1, kMaxStepsPerTile);
+        const std::int64_t slots = slots_of(p, hw);
         Step step{sc_time(p.compute_cycles_per_tile / static_cast<double>(steps) / (hw.clock.sustained_mhz * 1e6), SC_SEC),
                   p.dram_bytes_per_tile / static_cast<double>(steps), p.l2_bytes_per_tile / static_cast<double>(steps),
                   kMinBuffers};
-        const std::int64_t active = std::min(slots, p.tiles);
+        const std::int64_t active = std::min(slots, tiles);
         const double share = dram_bw / static_cast<double>(active);
         if (step.dram_bytes > 0)
             step.in_flight = std::clamp<std::int64_t>(
@@ -114,7 +125,7 @@ public:
         step_ = step;
         while (static_cast<std::int64_t>(slots_.size()) < active) add_slot();
         for (std::int64_t s = 0; s < active; ++s)
-            slots_[static_cast<std::size_t>(s)].reset((p.tiles / slots + (s < p.tiles % slots ? 1 : 0)) * steps);
+            slots_[static_cast<std::size_t>(s)].reset((tiles / slots + (s < tiles % slots ? 1 : 0)) * steps);
         // The slots start together, in a delta cycle at the current time. SystemC triggers a delta
         // cycle's notifications last first, so notifying the last slot first runs slot 0 first: the
         // slots' first requests reach the channels in slot order.
@@ -211,6 +222,28 @@ private:
     Step step_{};             // the running kernel's
 };
 
+// Full waves simulated before a long kernel's time is extrapolated; more when a slot keeps loads
+// for more than a tile in flight, so the pipeline has filled (extrapolated_run).
+constexpr std::int64_t kMinSimulatedWaves = 4;  // simulate_kernel's default (replay.hpp)
+
+// A kernel's execution time, simulating at most a few waves of it. Every slot of a wave runs the
+// same tiles against the same channels, so once the load pipeline has filled, each further full
+// wave adds the same time: a kernel of W full waves (plus a partial one) is simulated with K and
+// with K + 1 full waves (the partial one kept), and the difference is counted for the W - K - 1
+// waves not simulated. Run time then stays bounded however large the batch (issue 15);
+// tests/sc/test_device_sc.cpp checks it against simulating every wave.
+double extrapolated_run(const TileProgram& p, const HardwareSpec& hw, std::int64_t min_waves = kMinSimulatedWaves) {
+    Device& d = Device::instance();
+    const std::int64_t slots = slots_of(p, hw), steps = steps_per_tile(p.tiles);
+    const std::int64_t waves = p.tiles / slots, rest = p.tiles % slots;
+    const std::int64_t in_flight_tiles = kMaxInFlight / steps + 1;  // loads may run this far ahead
+    const std::int64_t k = std::max(min_waves, in_flight_tiles + 1);
+    if (min_waves <= 0 || waves <= k + 1) return d.run(p, hw, p.tiles, steps);
+    const double a = d.run(p, hw, k * slots + rest, steps);
+    const double b = d.run(p, hw, (k + 1) * slots + rest, steps);
+    return a + static_cast<double>(waves - k) * (b - a);
+}
+
 void quiet_systemc() {
     static const bool done = [] { return setenv("SYSTEMC_DISABLE_COPYRIGHT_MESSAGE", "1", 0) == 0; }();
     (void)done;
@@ -218,7 +251,7 @@ void quiet_systemc() {
 
 }  // namespace
 
-KernelTiming simulate_kernel(const TileProgram& plan, const HardwareSpec& hw) {
+KernelTiming simulate_kernel(const TileProgram& plan, const HardwareSpec& hw, std::int64_t extrapolate_after_waves) {
     quiet_systemc();
     KernelTiming t;
     t.plan = plan;
@@ -230,7 +263,7 @@ KernelTiming simulate_kernel(const TileProgram& plan, const HardwareSpec& hw) {
     t.memory_bound_s =
         plan.dram_bytes_per_tile * static_cast<double>(plan.tiles) /
         (hw.achievable_memory_bandwidth_bytes_per_s() * plan.dram_bandwidth_fraction);
-    const double exec = (plan.tiles > 0 ? Device::instance().run(plan, hw) : 0) + serial_s;
+    const double exec = (plan.tiles > 0 ? extrapolated_run(plan, hw, extrapolate_after_waves) : 0) + serial_s;
     t.time_s = t.launch_s + exec;
     t.bound = t.launch_s > exec ? "latency" : t.compute_bound_s >= t.memory_bound_s ? "compute" : "memory";
     t.energy = kernel_energy(plan, hw.energy, t.time_s);

@@ -24,8 +24,10 @@ struct KernelTiming {
     EnergyBreakdown energy;      // the plan's actions x the device's costs + static power x time_s
 };
 
-// Simulates one kernel on `hw`: its launch and its execution, on an idle device.
-KernelTiming simulate_kernel(const TileProgram& plan, const HardwareSpec& hw);
+// Simulates one kernel on `hw`: its launch and its execution, on an idle device. A kernel of many
+// waves of tiles is simulated for a few full waves and the rest extrapolated from the last one
+// (device_sc.cpp, extrapolated_run); `extrapolate_after_waves` 0 simulates every wave (tests).
+KernelTiming simulate_kernel(const TileProgram& plan, const HardwareSpec& hw, std::int64_t extrapolate_after_waves = 4);
 
 // One op called on its own and waited for, as a benchmark loop times it (`time()` around the call
 // and a synchronize): the host's dispatch, the kernel's launch and execution, the wake-up.
