@@ -8,6 +8,7 @@ cd "$(dirname "$0")/.."
 # fails when the build uses a package that is neither listed here nor a dependency of one listed.
 packages=(
   g++ cmake make pkg-config
+  python3              # calibrate/'s offline test
   libsystemc-dev       # SystemC: the device model and replay
   libboost-graph-dev   # Boost.Graph (header-only): graph passes
   nlohmann-json3-dev   # JSON configs and reports
@@ -16,6 +17,7 @@ packages=(
   libgtest-dev         # the test suite
   qt6-base-dev qt6-charts-dev qt6-svg-dev
   libqt6opengl6-dev    # Qt6Charts' CMake config requires Qt6OpenGL; Debian's qt6-charts-dev does not depend on it
+  clang libclang-rt-14-dev  # scripts/fuzz.sh: libFuzzer and clang's sanitizer runtimes
 )
 if [ "${1:-}" = "--list-packages" ]; then printf '%s\n' "${packages[@]}"; exit 0; fi
 missing=()
