@@ -1,4 +1,5 @@
 #include "collective_cli.hpp"
+#include "fmsim/sim/format.hpp"
 
 #include <cctype>
 #include <cmath>
@@ -19,30 +20,6 @@ std::string joined(const std::vector<std::string>& v) {
     std::string out;
     for (const auto& s : v) out += (out.empty() ? "" : ", ") + s;
     return out;
-}
-
-// "1073741824", "1e9", "256M", "1G", "4GiB": K, M, G, T are powers of 1024, as nccl-tests' -b/-e.
-double parse_bytes(const std::string& text) {
-    std::size_t used = 0;
-    double v = 0;
-    try {
-        v = std::stod(text, &used);
-    } catch (const std::exception&) {
-        used = 0;
-    }
-    std::string unit = text.substr(used);
-    double scale = 1;
-    if (!unit.empty()) {
-        const char u = static_cast<char>(std::toupper(static_cast<unsigned char>(unit[0])));
-        const std::string rest = unit.substr(1);
-        const bool suffix_ok = rest.empty() || rest == "B" || rest == "iB";
-        scale = u == 'K' ? 0x1p10 : u == 'M' ? 0x1p20 : u == 'G' ? 0x1p30 : u == 'T' ? 0x1p40 : u == 'B' && rest.empty() ? 1 : 0;
-        if (!suffix_ok) scale = 0;
-    }
-    if (used == 0 || scale == 0 || !(v >= 0) || !std::isfinite(v))
-        throw UserError("--bytes: expected a size in bytes such as 1073741824, 1e9, 256M or 1G (K/M/G/T = 2^10/20/30/40), got '" +
-                        text + "'");
-    return v * scale;
 }
 
 std::string si(double v, const char* unit) {
@@ -117,7 +94,7 @@ bool CollectiveCommands::run() const {
     g.intra = hwmodels::load_link(link_name_);
     if (!inter_link_.empty()) g.inter = hwmodels::load_link(inter_link_);
     g.torus_dims = torus_dims_;
-    const double bytes = parse_bytes(bytes_);
+    const double bytes = sim::parse_bytes(bytes_, "--bytes");
     const auto t = hwmodels::simulate_collective(*kind, bytes, g, *algorithm);
     const std::int64_t per_node = devices_per_node_ == 0 ? devices_ : std::min(devices_per_node_, devices_);
     const std::int64_t nodes = devices_ / per_node;

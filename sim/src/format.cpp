@@ -1,9 +1,13 @@
 // Numbers as people read them (format.hpp).
 #include "fmsim/sim/format.hpp"
 
+#include <cctype>
 #include <cmath>
 #include <cstdio>
 #include <iterator>
+#include <stdexcept>
+
+#include "fmsim/workloads/errors.hpp"
 
 namespace fmsim::sim {
 
@@ -141,6 +145,29 @@ std::string format_co2_kg(double kg) {
     if (a >= 1e3) return format_number(kg / 1e3, 4) + " t";  // metric tonnes
     if (a >= 1) return plain(kg, 3) + " kg";
     return plain(kg * 1e3, 3) + " g";
+}
+
+double parse_bytes(const std::string& text, const std::string& option) {
+    std::size_t used = 0;
+    double v = 0;
+    try {
+        v = std::stod(text, &used);
+    } catch (const std::exception&) {
+        used = 0;
+    }
+    const std::string unit = text.substr(used);
+    double scale = 1;
+    if (!unit.empty()) {
+        const char u = static_cast<char>(std::toupper(static_cast<unsigned char>(unit[0])));
+        const std::string rest = unit.substr(1);
+        const bool suffix_ok = rest.empty() || rest == "B" || rest == "iB";
+        scale = u == 'K' ? 0x1p10 : u == 'M' ? 0x1p20 : u == 'G' ? 0x1p30 : u == 'T' ? 0x1p40 : u == 'B' && rest.empty() ? 1 : 0;
+        if (!suffix_ok) scale = 0;
+    }
+    if (used == 0 || scale == 0 || !(v >= 0) || !std::isfinite(v))
+        throw UserError(option + ": expected a size in bytes such as 1073741824, 1e9, 256M or 1G (K/M/G/T = 2^10/20/30/40), got '" +
+                        text + "'");
+    return v * scale;
 }
 
 }  // namespace fmsim::sim

@@ -12,6 +12,7 @@
 #include "fmsim/hwmodels/replay.hpp"
 #include "fmsim/hwmodels/runtime.hpp"
 #include "fmsim/sim/facade.hpp"
+#include "fmsim/sim/format.hpp"
 #include "fmsim/sim/hardware_report.hpp"
 #include "fmsim/sim/metrics.hpp"
 #include "fmsim/sim/report.hpp"
@@ -72,7 +73,8 @@ struct KernelFlags {
     std::string hardware, runtime, dtype = "bf16";
     bool json = false, causal = false;
     std::int64_t m = 0, n = 0, k = 0, batch = 1, heads = 0, kv_heads = 0, seq_q = 0, seq_kv = 0, head_dim = 0;
-    std::int64_t rows = 0, cols = 0, elements = 0, bytes = 0;
+    std::int64_t rows = 0, cols = 0, elements = 0;
+    std::string bytes_text;  // --bytes as typed (sim::parse_bytes)
 };
 
 void write_file(const std::string& path, const std::string& text) {
@@ -105,6 +107,14 @@ void print_graph(const sim::GraphResult& r, bool as_json, const std::string& dot
         r.workload.stages.front().graph->write_dot(out, r.workload.model + " " + r.workload.stages.front().name);
     }
     if (!export_json.empty()) write_file(export_json, graph_json(r.workload));
+}
+
+// `fmsim kernel memcpy --bytes`: sizes as `fmsim collective --bytes` takes them, in whole bytes.
+std::int64_t memcpy_bytes(const std::string& text) {
+    const double bytes = sim::parse_bytes(text, "--bytes");
+    if (bytes < 1 || bytes > 0x1p50)
+        throw UserError("--bytes: expected a size from 1 byte to 1P (2^50 bytes), got '" + text + "'");
+    return static_cast<std::int64_t>(bytes);
 }
 
 }  // namespace
@@ -191,7 +201,8 @@ int main(int argc, char** argv) {
     k_gelu->add_option("--elements", kf.elements)->required()->check(CLI::PositiveNumber);
     add_common(k_gelu);
     auto* k_memcpy = kernel->add_subcommand("memcpy", "device-to-device copy");
-    k_memcpy->add_option("--bytes", kf.bytes)->required()->check(CLI::PositiveNumber);
+    k_memcpy->add_option("--bytes", kf.bytes_text, "bytes copied: 1073741824, 1e9, 256M, 4G (K/M/G/T = 2^10/20/30/40)")
+        ->required();
     add_common(k_memcpy);
 
     auto* sweep = app.add_subcommand("sweep", "run a sweep file's points into a results database (docs/scenarios.md)");
@@ -295,7 +306,7 @@ int main(int argc, char** argv) {
             else if (*k_softmax) op = hwmodels::rowwise_op(OpKind::softmax, kf.rows, kf.cols, *dtype);
             else if (*k_layernorm) op = hwmodels::rowwise_op(OpKind::layer_norm, kf.rows, kf.cols, *dtype);
             else if (*k_gelu) op = hwmodels::elementwise_op(OpKind::activation, kf.elements, 9, *dtype);
-            else op = hwmodels::memcpy_op(kf.bytes);
+            else op = hwmodels::memcpy_op(memcpy_bytes(kf.bytes_text));
             const auto rt = kf.runtime.empty() ? hwmodels::RuntimeSpec{} : hwmodels::load_runtime(kf.runtime);
             const auto t = hwmodels::simulate_kernel(hwmodels::plan_op(op, hw, rt), hw);
             std::optional<sim::IsolatedCall> call;

@@ -35,4 +35,8 @@ std::string format_kwh(double kwh);
 // CO2 from kg: "70 g", "1.3 kg", "12,340 t" (metric tonnes).
 std::string format_co2_kg(double kg);
 
+// A size in bytes as people type it: "1073741824", "1e9", "256M", "1G", "4GiB" (K, M, G, T are
+// powers of 1024, as nccl-tests' -b/-e take them). Anything else is a UserError naming `option`.
+double parse_bytes(const std::string& text, const std::string& option);
+
 }  // namespace fmsim::sim
