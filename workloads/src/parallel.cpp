@@ -351,7 +351,10 @@ std::pair<std::int64_t, std::int64_t> stage_layers(std::int64_t layers, std::int
 Workload pipeline_stage(const Workload& w, std::int64_t pp, std::int64_t stage) {
     if (pp <= 1) return w;
     const ParallelShape shape = parallel_shape(w);
-    const auto [lo, hi] = stage_layers(shape.layers, pp, stage);
+    // Plain names, not a structured binding: the lambda below captures them (clang 14, which builds
+    // the fuzzers, does not capture bindings).
+    const auto layers = stage_layers(shape.layers, pp, stage);
+    const auto lo = layers.first, hi = layers.second;
     const std::int64_t per = hi - lo;
     const bool first = stage == 0, last = stage == pp - 1;
     Workload out = w;
