@@ -43,7 +43,7 @@ const QStringList kCommonPaths{"batch",
                                "precision",
                                "runtime",
                                "hardware",
-                               "hardware_overrides.memory.bandwidth_gbps",
+                               "hardware_overrides.memory.bandwidth_gb_per_s",
                                "hardware_overrides.memory.capacity_gb",
                                "hardware_overrides.cores.count",
                                "hardware_overrides.cores.matrix_engine.dense_flops_per_cycle.bf16",
@@ -108,7 +108,7 @@ ExploreView::ExploreView(QWidget* parent) : QWidget(parent) {
     af->addRow("values 2", m_values[1]);
     m_path[0]->setCurrentText("batch");
     m_values[0]->setText("1, 4, 16, 64");
-    m_path[1]->setCurrentText("hardware_overrides.memory.bandwidth_gbps");
+    m_path[1]->setCurrentText("hardware_overrides.memory.bandwidth_gb_per_s");
     m_values[1]->setText("1600:8000:5");
     for (QWidget* w : {static_cast<QWidget*>(m_path[1]), static_cast<QWidget*>(m_values[1])}) w->setEnabled(false);
     connect(m_second, &QCheckBox::toggled, this, [this](bool on) {

@@ -58,8 +58,8 @@ struct Shape {
 
 void check_link(const LinkSpec& l, const char* role) {
     const std::string what = std::string(role) + " link '" + l.name + "'";
-    if (!(l.bandwidth_gbps > 0) || !std::isfinite(l.bandwidth_gbps))
-        throw UserError(what + ": expected bandwidth_gbps > 0, got " + std::to_string(l.bandwidth_gbps));
+    if (!(l.bandwidth_gb_per_s > 0) || !std::isfinite(l.bandwidth_gb_per_s))
+        throw UserError(what + ": expected bandwidth_gb_per_s > 0, got " + std::to_string(l.bandwidth_gb_per_s));
     if (!(l.efficiency > 0 && l.efficiency <= 1))
         throw UserError(what + ": expected efficiency in (0, 1], got " + std::to_string(l.efficiency));
     if (!(l.latency_us >= 0) || !std::isfinite(l.latency_us))
@@ -144,7 +144,7 @@ Shape resolve(const CollectiveGroup& g) {
 // Raw bytes of a link's fields: equal specs share a port when collectives run concurrently.
 std::string link_key(const LinkSpec& l) {
     std::string key = l.name;
-    for (double v : {l.bandwidth_gbps, l.latency_us, l.efficiency, static_cast<double>(l.topology)})
+    for (double v : {l.bandwidth_gb_per_s, l.latency_us, l.efficiency, static_cast<double>(l.topology)})
         key.append(reinterpret_cast<const char*>(&v), sizeof v);
     return key;
 }
@@ -448,8 +448,8 @@ CollectiveTiming timing_of(const Built& b, double time_s, CollectiveKind kind, d
     t.energy_j = b.energy_j;
     t.steps = static_cast<int>(std::lround(b.steps));
     if (time_s > 0) {
-        t.algorithm_bandwidth_gbps = bytes / time_s / 1e9;
-        t.bus_bandwidth_gbps = t.algorithm_bandwidth_gbps * bus_bandwidth_factor(kind, s.n);
+        t.algorithm_bandwidth_gb_per_s = bytes / time_s / 1e9;
+        t.bus_bandwidth_gb_per_s = t.algorithm_bandwidth_gb_per_s * bus_bandwidth_factor(kind, s.n);
     }
     return t;
 }

@@ -110,7 +110,7 @@ public:
         const double dram_bw = hw.achievable_memory_bandwidth_bytes_per_s() * p.dram_bandwidth_fraction;
         dram_.configure(hw.memory.channels, dram_bw,
                         hw.memory.latency_ns * 1e-9);
-        l2_.configure(1, l2 ? l2->bandwidth_gbps * 1e9 : hw.memory_bandwidth_bytes_per_s(),
+        l2_.configure(1, l2 ? l2->bandwidth_gb_per_s * 1e9 : hw.memory_bandwidth_bytes_per_s(),
                       l2 ? l2->latency_ns * 1e-9 : 0);
         const std::int64_t slots = slots_of(p, hw);
         Step step{sc_time(p.compute_cycles_per_tile / static_cast<double>(steps) / (hw.clock.sustained_mhz * 1e6), SC_SEC),

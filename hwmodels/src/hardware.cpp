@@ -31,6 +31,10 @@ std::string_view to_string(MatrixEngineKind k) {
 
 namespace {
 
+// Why `bandwidth_gbps` became `bandwidth_gb_per_s` (issue 15): the value is GB/s, which "gbps"
+// reads as gigabits per second (a 10 Gb/s Ethernet link said 1.25).
+const char* const kBandwidthRenamed = "a bandwidth in GB/s, 1e9 bytes per second; the old name read as gigabits";
+
 template <class Spec>
 Schema<Spec>& dtype_rates(Schema<Spec>& s, const std::string& key, std::map<DType, double> Spec::*member,
                           std::string doc, bool required) {
@@ -128,8 +132,9 @@ const Schema<OnChipLevelSpec>& on_chip_schema() {
                                        "One instance per core (L1/shared memory) or one per chip (L2).")
                               .number("capacity_kib", &OnChipLevelSpec::capacity_kib, std::nullopt, "KiB",
                                       "Capacity of one instance.", 0)
-                              .number("bandwidth_gbps", &OnChipLevelSpec::bandwidth_gbps, std::nullopt, "GB/s",
+                              .number("bandwidth_gb_per_s", &OnChipLevelSpec::bandwidth_gb_per_s, std::nullopt, "GB/s",
                                       "Bandwidth of one instance.", 0)
+                              .renamed("bandwidth_gbps", "bandwidth_gb_per_s", kBandwidthRenamed)
                               .number("latency_ns", &OnChipLevelSpec::latency_ns, std::nullopt, "ns", "Load latency.")
                               .number("energy_pj_per_byte", &OnChipLevelSpec::energy_pj_per_byte, 0.0, "pJ/B",
                                       "Access energy; 0 takes the technology table's value.");
@@ -141,8 +146,9 @@ const Schema<OffChipMemorySpec>& memory_schema() {
         Schema<OffChipMemorySpec>("hardware.memory", "Off-chip memory (HBM, GDDR, LPDDR).")
             .string("type", &OffChipMemorySpec::type, std::nullopt, "Memory technology, e.g. HBM2e.")
             .number("capacity_gb", &OffChipMemorySpec::capacity_gb, std::nullopt, "GB", "Capacity (1e9 bytes).", 0)
-            .number("bandwidth_gbps", &OffChipMemorySpec::bandwidth_gbps, std::nullopt, "GB/s",
+            .number("bandwidth_gb_per_s", &OffChipMemorySpec::bandwidth_gb_per_s, std::nullopt, "GB/s",
                     "Peak bandwidth (1e9 B/s).", 0)
+                              .renamed("bandwidth_gbps", "bandwidth_gb_per_s", kBandwidthRenamed)
             .integer("channels", &OffChipMemorySpec::channels, std::nullopt, "channels",
                      "Independent channels (controllers) that share the bandwidth.")
             .number("latency_ns", &OffChipMemorySpec::latency_ns, std::nullopt, "ns", "Load-to-use latency.")
@@ -162,8 +168,9 @@ const Schema<OffChipMemorySpec>& memory_schema() {
 const Schema<HostLinkSpec>& host_link_schema() {
     static const auto s = Schema<HostLinkSpec>("hardware.host_link", "The link to the host (PCIe, SoC fabric).")
                               .string("type", &HostLinkSpec::type, std::nullopt, "e.g. PCIe 4.0 x16.")
-                              .number("bandwidth_gbps", &HostLinkSpec::bandwidth_gbps, std::nullopt, "GB/s",
+                              .number("bandwidth_gb_per_s", &HostLinkSpec::bandwidth_gb_per_s, std::nullopt, "GB/s",
                                       "Bandwidth per direction.", 0)
+                              .renamed("bandwidth_gbps", "bandwidth_gb_per_s", kBandwidthRenamed)
                               .number("latency_us", &HostLinkSpec::latency_us, 1.0, "us", "Transfer latency.");
     return s;
 }

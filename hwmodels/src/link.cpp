@@ -38,15 +38,17 @@ const Schema<LinkSpec>& link_schema() {
         const std::optional<std::string> required;  // (a named nullopt: GCC 12 warns on a temporary one here)
         s.string("description", &LinkSpec::description, required, "One line: what the link is.")
             .sources("sources", &LinkSpec::sources, "Where each value comes from.")
-            .number("bandwidth_gbps", &LinkSpec::bandwidth_gbps, std::nullopt, "GB/s",
+            .number("bandwidth_gb_per_s", &LinkSpec::bandwidth_gb_per_s, std::nullopt, "GB/s",
                     "Peak bandwidth of one device, one direction, all its ports on this link together (the "
                     "vendor's unidirectional figure; half of a bidirectional one). 1 GB = 1e9 bytes.")
+            .renamed("bandwidth_gbps", "bandwidth_gb_per_s",
+                     "a bandwidth in GB/s, 1e9 bytes per second; the old name read as gigabits")
             .number("latency_us", &LinkSpec::latency_us, std::nullopt, "us",
                     "Latency of one message over one hop, paid by every step of a collective.")
             .number("energy_pj_per_bit", &LinkSpec::energy_pj_per_bit, std::nullopt, "pJ/bit",
                     "Energy of one bit sent over one hop (both ends, the wire, any switch).")
             .fraction("efficiency", &LinkSpec::efficiency, 0.80,
-                    "Fraction of bandwidth_gbps that large transfers reach (protocol and flow-control overhead). "
+                    "Fraction of bandwidth_gb_per_s that large transfers reach (protocol and flow-control overhead). "
                     "Default 0.80: NCCL all-reduce on A100 NVLink reaches 80% of the line rate (nccl-tests "
                     "~235 of 300 GB/s, hardware sheet section 8), and NCCL's maintainers put its protocol "
                     "overhead at ~20% (NVIDIA/nccl-tests#212).")
@@ -94,9 +96,9 @@ LinkSpec load_link(const std::string& name_or_path) {
     const ConfigContext ctx{path.string(), ""};
     LinkSpec l = link_schema().parse(j, ctx);
     l.name = path.stem().string();
-    if (l.bandwidth_gbps <= 0)
-        ctx.at("bandwidth_gbps").fail("expected a bandwidth > 0, got " + std::to_string(l.bandwidth_gbps));
-    for (const char* key : {"bandwidth_gbps", "latency_us", "energy_pj_per_bit", "efficiency", "topology"})
+    if (l.bandwidth_gb_per_s <= 0)
+        ctx.at("bandwidth_gb_per_s").fail("expected a bandwidth > 0, got " + std::to_string(l.bandwidth_gb_per_s));
+    for (const char* key : {"bandwidth_gb_per_s", "latency_us", "energy_pj_per_bit", "efficiency", "topology"})
         if (j.contains(key) && !l.sources.count(key))
             ctx.at("sources").fail(std::string("expected a source for '") + key +
                                    "' (write \"unconfirmed\" where none was found)");

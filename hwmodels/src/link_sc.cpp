@@ -98,7 +98,7 @@ void ensure_device_elaborated() {
         hw.cores = 1;
         hw.clock.sustained_mhz = 1000;
         hw.memory.channels = 1;
-        hw.memory.bandwidth_gbps = 1;
+        hw.memory.bandwidth_gb_per_s = 1;
         hw.memory.stream_efficiency = 1;
         TileProgram p;
         p.mapping = "link model start-up";

@@ -75,7 +75,7 @@ bool CollectiveCommands::run() const {
         for (const auto& name : names) {
             const auto l = hwmodels::load_link(name);
             std::printf("%-*s  %-7s %7.2f GB/s x %.3f  %5.2f us  %s\n", static_cast<int>(width), name.c_str(),
-                        std::string(hwmodels::to_string(l.topology)).c_str(), l.bandwidth_gbps, l.efficiency,
+                        std::string(hwmodels::to_string(l.topology)).c_str(), l.bandwidth_gb_per_s, l.efficiency,
                         l.latency_us, l.description.c_str());
         }
         return true;
@@ -111,8 +111,8 @@ bool CollectiveCommands::run() const {
         j["algorithm"] = t.algorithm;
         j["time_s"] = t.time_s;
         j["steps"] = t.steps;
-        j["algorithm_bandwidth_gbps"] = t.algorithm_bandwidth_gbps;
-        j["bus_bandwidth_gbps"] = t.bus_bandwidth_gbps;
+        j["algorithm_bandwidth_gb_per_s"] = t.algorithm_bandwidth_gb_per_s;
+        j["bus_bandwidth_gb_per_s"] = t.bus_bandwidth_gb_per_s;
         j["bus_bandwidth_factor"] = hwmodels::bus_bandwidth_factor(*kind, devices_);
         j["bytes_sent_per_device"] = t.bytes_sent_per_device;
         j["energy_j"] = t.energy_j;
@@ -125,8 +125,8 @@ bool CollectiveCommands::run() const {
                 g.inter && nodes > 1 ? (", between nodes " + g.inter->name).c_str() : "");
     std::printf("  algorithm         %s (%d steps)\n", t.algorithm.c_str(), t.steps);
     std::printf("  time              %s\n", seconds_text(t.time_s).c_str());
-    std::printf("  algorithm bw      %s (bytes / time)\n", si(t.algorithm_bandwidth_gbps * 1e9, "B/s").c_str());
-    std::printf("  bus bw            %s (x %.4g, nccl-tests' busbw)\n", si(t.bus_bandwidth_gbps * 1e9, "B/s").c_str(),
+    std::printf("  algorithm bw      %s (bytes / time)\n", si(t.algorithm_bandwidth_gb_per_s * 1e9, "B/s").c_str());
+    std::printf("  bus bw            %s (x %.4g, nccl-tests' busbw)\n", si(t.bus_bandwidth_gb_per_s * 1e9, "B/s").c_str(),
                 hwmodels::bus_bandwidth_factor(*kind, devices_));
     std::printf("  sent per device   %s\n", si(t.bytes_sent_per_device, "B").c_str());
     std::printf("  link energy       %s (all devices)\n", si(t.energy_j, "J").c_str());

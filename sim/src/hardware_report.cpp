@@ -57,15 +57,15 @@ std::string hardware_text(const HardwareSpec& h) {
     line("ridge point", ridge + " FLOP/byte (matrix peak / memory bandwidth)");
     const std::string allocatable =
         h.memory.allocatable_fraction < 1 ? " (" + fixed(h.memory.allocatable_bytes() / 1e9, 0) + " GB allocatable)" : "";
-    line("memory", fixed(h.memory.capacity_gb, 0) + " GB " + h.memory.type + allocatable + ", " + fixed(h.memory.bandwidth_gbps, 0) +
+    line("memory", fixed(h.memory.capacity_gb, 0) + " GB " + h.memory.type + allocatable + ", " + fixed(h.memory.bandwidth_gb_per_s, 0) +
                        " GB/s (" + fixed(h.achievable_memory_bandwidth_bytes_per_s() / 1e9, 0) + " streaming) over " +
                        std::to_string(h.memory.channels) + " channels, " +
                        fixed(h.memory.latency_ns, 0) + " ns, " + fixed(h.memory.energy_pj_per_bit, 2) + " pJ/bit");
     for (const auto& l : h.on_chip)
         line(("on-chip " + l.name).c_str(),
              fixed(l.capacity_kib, 0) + " KiB " + (l.per_core ? "per core" : "per chip") + ", " +
-                 fixed(l.bandwidth_gbps, 0) + " GB/s, " + fixed(l.latency_ns, 0) + " ns");
-    line("host link", h.host_link.type + ", " + fixed(h.host_link.bandwidth_gbps, 0) + " GB/s per direction");
+                 fixed(l.bandwidth_gb_per_s, 0) + " GB/s, " + fixed(l.latency_ns, 0) + " ns");
+    line("host link", h.host_link.type + ", " + fixed(h.host_link.bandwidth_gb_per_s, 0) + " GB/s per direction");
     line("power", "idle " + fixed(h.power.idle_w, 0) + " W, TDP " + fixed(h.power.tdp_w, 0) + " W");
     {
         // What each counted action costs (docs/hardware-model.md, "Energy").
@@ -149,7 +149,7 @@ std::string kernel_json(const hwmodels::KernelTiming& t, const std::optional<Iso
                                    {"flops", t.plan.flops},
                                    {"bytes", t.plan.bytes},
                                    {"tflops", t.plan.flops / t.time_s / 1e12},
-                                   {"bandwidth_gbps", t.plan.bytes / t.time_s / 1e9},
+                                   {"bandwidth_gb_per_s", t.plan.bytes / t.time_s / 1e9},
                                    {"bound", t.bound},
                                    {"mapping", t.plan.mapping},
                                    {"compute_bound_s", t.compute_bound_s},

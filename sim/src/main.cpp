@@ -282,7 +282,7 @@ int main(int argc, char** argv) {
                     }
                 std::printf("%-22s %-4s %8.1f T %-5s %7.0f GB/s  %s\n", name.c_str(),
                             std::string(hwmodels::to_string(h.kind)).c_str(), h.peak_matrix_flops(shown) / 1e12,
-                            std::string(to_string(shown)).c_str(), h.memory.bandwidth_gbps, h.description.c_str());
+                            std::string(to_string(shown)).c_str(), h.memory.bandwidth_gb_per_s, h.description.c_str());
             }
         } else if (*rt_list) {
             const auto names = hwmodels::runtime_names();

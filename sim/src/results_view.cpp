@@ -44,7 +44,7 @@ std::string axis_text(const StoredPoint& p, const std::string& path) {
 }
 
 // Column headers for axis paths: the shortest dotted suffix that tells them apart
-// ("hardware_overrides.memory.bandwidth_gbps" -> "bandwidth_gbps").
+// ("hardware_overrides.memory.bandwidth_gb_per_s" -> "bandwidth_gb_per_s").
 std::vector<std::string> short_names(const std::vector<std::string>& paths) {
     auto suffix = [](const std::string& path, std::size_t segments) {
         std::size_t pos = path.size();

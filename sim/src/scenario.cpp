@@ -204,7 +204,7 @@ const Schema<ScenarioFields>& scenario_schema() {
                     name_or_object(&ScenarioFields::hardware), [](ScenarioFields& f) { f.hardware = nullptr; })
             .custom("hardware_overrides", "object", "{}",
                     "Fields patched into the hardware (a JSON merge patch: nested objects merge, values replace), "
-                    "e.g. {\"memory\": {\"bandwidth_gbps\": 4800}}. The result is validated as a preset.",
+                    "e.g. {\"memory\": {\"bandwidth_gb_per_s\": 4800}}. The result is validated as a preset.",
                     [](ScenarioFields& f, const json& j, const ConfigContext& at) {
                         if (!j.is_object()) at.fail("expected an object, got " + json_type_name(j));
                         f.hardware_overrides = j;

@@ -66,7 +66,7 @@ void check_axis_path(const std::string& path, const ConfigContext& at) {
     for (const auto& s : segs)
         if (s.empty())
             at.fail("'" + path + "': expected a scenario key path such as \"batch\" or "
-                    "\"hardware_overrides.memory.bandwidth_gbps\"");
+                    "\"hardware_overrides.memory.bandwidth_gb_per_s\"");
     const auto docs = scenario_schema_docs();
     require_key(docs.front(), segs[0], path, at);
     if (segs.size() == 1) return;
@@ -127,7 +127,7 @@ const Schema<SweepFields>& sweep_schema() {
                     "The scenario file every point starts from, relative to the sweep file.")
             .custom("axes", "object: key path -> list of values", "required",
                     "Each key is a scenario key path as `--set` takes it (\"batch\", \"precision\", "
-                    "\"hardware_overrides.memory.bandwidth_gbps\"); its value the non-empty list of values it "
+                    "\"hardware_overrides.memory.bandwidth_gb_per_s\"); its value the non-empty list of values it "
                     "takes (any JSON: numbers, strings, objects).",
                     read_axes, nullptr)
             .choice("mode", &SweepFields::mode, {"product", "zip"}, "product",

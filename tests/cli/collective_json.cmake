@@ -9,8 +9,8 @@ execute_process(COMMAND ${FMSIM} collective all_reduce --bytes 1G --devices 16 -
 if(NOT rc EQUAL 0)
   message(FATAL_ERROR "fmsim collective exited with ${rc}")
 endif()
-foreach(key kind bytes devices devices_per_node nodes link inter_link algorithm time_s steps algorithm_bandwidth_gbps
-        bus_bandwidth_gbps bus_bandwidth_factor bytes_sent_per_device energy_j)
+foreach(key kind bytes devices devices_per_node nodes link inter_link algorithm time_s steps algorithm_bandwidth_gb_per_s
+        bus_bandwidth_gb_per_s bus_bandwidth_factor bytes_sent_per_device energy_j)
   string(JSON value ERROR_VARIABLE err GET "${out}" ${key})
   if(err)
     message(FATAL_ERROR "missing key ${key}: ${err}\n${out}")

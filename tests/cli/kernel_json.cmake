@@ -4,7 +4,7 @@ execute_process(COMMAND ${FMSIM} kernel gemm --m 1024 --n 2048 --k 512 --hardwar
 if(NOT rc EQUAL 0)
   message(FATAL_ERROR "fmsim kernel exited with ${rc}")
 endif()
-foreach(key time_s flops bytes tflops bandwidth_gbps bound energy_j)
+foreach(key time_s flops bytes tflops bandwidth_gb_per_s bound energy_j)
   string(JSON value ERROR_VARIABLE err GET "${out}" ${key})
   if(err)
     message(FATAL_ERROR "missing key ${key}: ${err}\n${out}")

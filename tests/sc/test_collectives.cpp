@@ -59,7 +59,7 @@ TEST(Collectives, RingAllReduceIsTheClosedForm) {
             // Link energy: every device sends 2(n-1)/n S at the link's pJ/bit.
             EXPECT_NEAR(t.energy_j, n * t.bytes_sent_per_device * 8 * link("nvlink3").energy_pj_per_bit * 1e-12,
                         1e-9 * t.energy_j);
-            EXPECT_NEAR(t.bus_bandwidth_gbps, S / t.time_s * 2.0 * (n - 1) / n / 1e9, 1e-9 * t.bus_bandwidth_gbps);
+            EXPECT_NEAR(t.bus_bandwidth_gb_per_s, S / t.time_s * 2.0 * (n - 1) / n / 1e9, 1e-9 * t.bus_bandwidth_gb_per_s);
         }
 }
 

@@ -34,7 +34,7 @@ TEST_P(HardwarePreset, ReproducesPublishedPeaks) {
     for (const auto& [dtype, tflops] : h.published_dense_tflops)
         EXPECT_NEAR(h.peak_matrix_flops_at_boost(dtype) / (tflops * 1e12), 1.0, 0.01)
             << GetParam() << " " << fmsim::workloads::to_string(dtype);
-    EXPECT_GT(h.memory.bandwidth_gbps, 0);
+    EXPECT_GT(h.memory.bandwidth_gb_per_s, 0);
     EXPECT_LE(h.clock.sustained_mhz, h.clock.boost_mhz);
 }
 
@@ -67,8 +67,10 @@ void expect_error(const std::function<void(nlohmann::json&)>& edit, const std::s
 }  // namespace
 
 TEST(Hardware, BadPresetsNameFilePointerAndExpectation) {
-    expect_error([](auto& j) { j["memory"]["bandwith_gbps"] = 1; },
-                 "/memory/bandwith_gbps: unknown key for hardware.memory (did you mean 'bandwidth_gbps'?)");
+    expect_error([](auto& j) { j["memory"]["bandwidth_gbps"] = 4800; },
+                 "/memory/bandwidth_gbps: renamed to 'bandwidth_gb_per_s' (a bandwidth in GB/s, 1e9 bytes per second");
+    expect_error([](auto& j) { j["memory"]["bandwith_gb_per_s"] = 1; },
+                 "/memory/bandwith_gb_per_s: unknown key for hardware.memory (did you mean 'bandwidth_gb_per_s'?)");
     expect_error([](auto& j) { j["clock"]["boost_mhz"] = 1000; }, "/clock/boost_mhz: expected at least sustained_mhz");
     expect_error([](auto& j) { j["cores"]["matrix_engine"]["dense_flops_per_cycle"]["bf17"] = 1; },
                  "/cores/matrix_engine/dense_flops_per_cycle/bf17: unknown dtype");

@@ -10,7 +10,7 @@ using fmsim::workloads::DType;
 namespace {
 struct SheetMemory {
     const char* preset;
-    double capacity_gb, bandwidth_gbps, tdp_w;
+    double capacity_gb, bandwidth_gb_per_s, tdp_w;
 };
 }  // namespace
 
@@ -27,7 +27,7 @@ TEST(HardwarePresetSheet, MemoryAndPowerMatchTheSheet) {
     for (const auto& r : rows) {
         const auto h = load_hardware(r.preset);
         EXPECT_NEAR(h.memory.capacity_gb / r.capacity_gb, 1.0, 0.001) << r.preset;
-        EXPECT_DOUBLE_EQ(h.memory.bandwidth_gbps, r.bandwidth_gbps) << r.preset;
+        EXPECT_DOUBLE_EQ(h.memory.bandwidth_gb_per_s, r.bandwidth_gb_per_s) << r.preset;
         EXPECT_DOUBLE_EQ(h.power.tdp_w, r.tdp_w) << r.preset;
     }
 }

@@ -24,8 +24,8 @@ std::string load_error(const std::string& file_name, const std::string& text) {
 }
 
 const char* kValidBody = R"("description": "x",
-    "sources": {"bandwidth_gbps": "a", "latency_us": "b", "energy_pj_per_bit": "c", "efficiency": "d", "topology": "e"},
-    "bandwidth_gbps": 100, "latency_us": 1, "energy_pj_per_bit": 5, "efficiency": 0.9, "topology": "switch")";
+    "sources": {"bandwidth_gb_per_s": "a", "latency_us": "b", "energy_pj_per_bit": "c", "efficiency": "d", "topology": "e"},
+    "bandwidth_gb_per_s": 100, "latency_us": 1, "energy_pj_per_bit": 5, "efficiency": 0.9, "topology": "switch")";
 }  // namespace
 
 TEST(Links, EveryPresetLoadsWithSourcedValues) {
@@ -37,10 +37,10 @@ TEST(Links, EveryPresetLoadsWithSourcedValues) {
         const LinkSpec l = load_link(name);
         EXPECT_EQ(l.name, name);
         EXPECT_FALSE(l.description.empty()) << name;
-        EXPECT_GT(l.bandwidth_gbps, 0) << name;
+        EXPECT_GT(l.bandwidth_gb_per_s, 0) << name;
         EXPECT_GT(l.efficiency, 0) << name;
         EXPECT_LE(l.efficiency, 1) << name;
-        for (const char* key : {"bandwidth_gbps", "latency_us", "energy_pj_per_bit", "efficiency", "topology"}) {
+        for (const char* key : {"bandwidth_gb_per_s", "latency_us", "energy_pj_per_bit", "efficiency", "topology"}) {
             ASSERT_TRUE(l.sources.count(key)) << name << " has no source for " << key;
             EXPECT_GT(l.sources.at(key).size(), 10u) << name << "." << key;
         }
@@ -49,7 +49,7 @@ TEST(Links, EveryPresetLoadsWithSourcedValues) {
 
 TEST(Links, PresetValuesFollowTheHardwareSheet) {
     const auto nvl4 = load_link("nvlink4");
-    EXPECT_DOUBLE_EQ(nvl4.bandwidth_gbps, 450);  // 18 x 25 GB/s per direction
+    EXPECT_DOUBLE_EQ(nvl4.bandwidth_gb_per_s, 450);  // 18 x 25 GB/s per direction
     EXPECT_EQ(nvl4.topology, LinkTopology::switched);
     EXPECT_EQ(nvl4.ports(), 1);
     EXPECT_DOUBLE_EQ(nvl4.effective_bandwidth_bytes_per_s(), 450e9 * nvl4.efficiency);
@@ -67,26 +67,29 @@ TEST(Links, PresetValuesFollowTheHardwareSheet) {
 
 TEST(Links, BadPresetNamesFileAndJsonPath) {
     const std::string dir = ::testing::TempDir();
-    auto err = load_error("typo-link.json", std::string("{") + kValidBody + R"(, "bandwith_gbps": 3})");
-    EXPECT_NE(err.find(dir + "typo-link.json: /bandwith_gbps: unknown key for link (did you mean 'bandwidth_gbps'?)"),
+    auto err = load_error("typo-link.json", std::string("{") + kValidBody + R"(, "bandwith_gb_per_s": 3})");
+    EXPECT_NE(err.find(dir + "typo-link.json: /bandwith_gb_per_s: unknown key for link (did you mean 'bandwidth_gb_per_s'?)"),
               std::string::npos)
         << err;
-    err = load_error("topology-link.json", R"({"description": "x", "sources": {"a": "b"}, "bandwidth_gbps": 1,
+    err = load_error("old-key-link.json", std::string("{") + kValidBody + R"(, "bandwidth_gbps": 3})");
+    EXPECT_NE(err.find(dir + "old-key-link.json: /bandwidth_gbps: renamed to 'bandwidth_gb_per_s'"), std::string::npos)
+        << err;
+    err = load_error("topology-link.json", R"({"description": "x", "sources": {"a": "b"}, "bandwidth_gb_per_s": 1,
         "latency_us": 1, "energy_pj_per_bit": 1, "topology": "mesh"})");
     EXPECT_NE(err.find(R"(topology-link.json: /topology: expected one of "switch", "ring", "torus2d", "torus3d", "bus", got "mesh")"),
               std::string::npos)
         << err;
-    err = load_error("eff-link.json", R"({"description": "x", "sources": {"efficiency": "b"}, "bandwidth_gbps": 1,
+    err = load_error("eff-link.json", R"({"description": "x", "sources": {"efficiency": "b"}, "bandwidth_gb_per_s": 1,
         "latency_us": 1, "energy_pj_per_bit": 1, "efficiency": 1.5, "topology": "ring"})");
     EXPECT_NE(err.find("eff-link.json: /efficiency: expected a fraction in (0, 1]"), std::string::npos) << err;
-    err = load_error("bw-link.json", R"({"description": "x", "sources": {"a": "b"}, "bandwidth_gbps": "fast",
+    err = load_error("bw-link.json", R"({"description": "x", "sources": {"a": "b"}, "bandwidth_gb_per_s": "fast",
         "latency_us": 1, "energy_pj_per_bit": 1, "topology": "ring"})");
-    EXPECT_NE(err.find("bw-link.json: /bandwidth_gbps: expected a number"), std::string::npos) << err;
-    err = load_error("missing-link.json", R"({"description": "x", "sources": {"a": "b"}, "bandwidth_gbps": 1,
+    EXPECT_NE(err.find("bw-link.json: /bandwidth_gb_per_s: expected a number"), std::string::npos) << err;
+    err = load_error("missing-link.json", R"({"description": "x", "sources": {"a": "b"}, "bandwidth_gb_per_s": 1,
         "energy_pj_per_bit": 1, "topology": "ring"})");
     EXPECT_NE(err.find("missing-link.json: /: missing required key 'latency_us'"), std::string::npos) << err;
-    err = load_error("unsourced-link.json", R"({"description": "x", "sources": {"bandwidth_gbps": "b"},
-        "bandwidth_gbps": 1, "latency_us": 1, "energy_pj_per_bit": 1, "topology": "ring"})");
+    err = load_error("unsourced-link.json", R"({"description": "x", "sources": {"bandwidth_gb_per_s": "b"},
+        "bandwidth_gb_per_s": 1, "latency_us": 1, "energy_pj_per_bit": 1, "topology": "ring"})");
     EXPECT_NE(err.find("unsourced-link.json: /sources: expected a source for 'latency_us'"), std::string::npos) << err;
     // A well-formed file loads, and its default efficiency applies.
     const std::string ok = dir + "ok-link.json";
@@ -109,7 +112,7 @@ TEST(Links, SchemaIsDocumented) {
     EXPECT_EQ(docs[0].name, "link");
     std::vector<std::string> keys;
     for (const auto& f : docs[0].fields) keys.push_back(f.key);
-    for (const char* k : {"description", "sources", "bandwidth_gbps", "latency_us", "energy_pj_per_bit", "efficiency",
+    for (const char* k : {"description", "sources", "bandwidth_gb_per_s", "latency_us", "energy_pj_per_bit", "efficiency",
                           "topology"})
         EXPECT_NE(std::find(keys.begin(), keys.end(), k), keys.end()) << k;
 }

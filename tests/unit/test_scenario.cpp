@@ -29,12 +29,12 @@ TEST(Scenario, DefaultsAndSets) {
     EXPECT_FALSE(sc.cost.usd_per_device_hour);
     // Numbers parse as JSON, names as strings, and nested keys create their objects.
     const auto set = load_scenario(path, {"batch=64", "phase=decode", "cost.usd_per_device_hour=3.5",
-                                          "hardware_overrides.memory.bandwidth_gbps=4800"});
+                                          "hardware_overrides.memory.bandwidth_gb_per_s=4800"});
     EXPECT_EQ(set.run.batch, 64);
     EXPECT_EQ(*set.phase, fmsim::workloads::RunPhase::decode);
     EXPECT_DOUBLE_EQ(*set.cost.usd_per_device_hour, 3.5);
-    EXPECT_DOUBLE_EQ(set.hardware->memory.bandwidth_gbps, 4800);
-    EXPECT_DOUBLE_EQ(sc.hardware->memory.bandwidth_gbps, 3350);  // the preset's
+    EXPECT_DOUBLE_EQ(set.hardware->memory.bandwidth_gb_per_s, 4800);
+    EXPECT_DOUBLE_EQ(sc.hardware->memory.bandwidth_gb_per_s, 3350);  // the preset's
     EXPECT_EQ(nlohmann::json::parse(set.resolved_json)["batch"], 64);
 }
 

@@ -78,7 +78,7 @@ TEST(Sweep, LoadKeepsTheFileOrderOfAxesAndResolvesTheBase) {
     const auto path = write_sweep("ok", R"({
       "name": "two-axes", "description": "d", "base": "base.json",
       "axes": {"precision": ["bf16", "fp8"], "batch": [1, 2, 4],
-               "hardware_overrides.memory.bandwidth_gbps": [1600, 3200]}
+               "hardware_overrides.memory.bandwidth_gb_per_s": [1600, 3200]}
     })");
     const auto spec = load_sweep(path);
     EXPECT_EQ(spec.name, "two-axes");
@@ -92,7 +92,7 @@ TEST(Sweep, LoadKeepsTheFileOrderOfAxesAndResolvesTheBase) {
     // Each point is a valid scenario.
     const auto sc = load_scenario(spec.base_path, expand_points(spec)[11].sets());
     EXPECT_EQ(sc.run.batch, 4);
-    EXPECT_EQ(sc.hardware->memory.bandwidth_gbps, 3200);
+    EXPECT_EQ(sc.hardware->memory.bandwidth_gb_per_s, 3200);
 }
 
 TEST(Sweep, ShippedSweepsLoad) {
@@ -122,7 +122,7 @@ TEST(Sweep, BadSweepFilesNameFilePointerAndExpectation) {
          "/axes/bach: 'bach': unknown key 'bach' for scenario (did you mean 'batch'?)"},
         {R"({"name": "s", "base": "base.json", "axes": {"hardware_overrides.memory.bandwidth": [1]}})",
          "/axes/hardware_overrides.memory.bandwidth: 'hardware_overrides.memory.bandwidth': unknown key "
-         "'bandwidth' for hardware.memory (did you mean 'bandwidth_gbps'?)"},
+         "'bandwidth' for hardware.memory (did you mean 'bandwidth_gb_per_s'?)"},
         {R"({"name": "s", "base": "base.json", "axes": {"cost.pu": [1.2]}})",
          "/axes/cost.pu: 'cost.pu': unknown key 'pu' for scenario.cost (did you mean 'pue'?)"},
         {R"({"name": "s", "base": "base.json", "axes": {"batch.size": [1]}})",

@@ -79,7 +79,7 @@ TileProgram plan_gemm_waves(const GemmDims& g, DType a_type, DType b_type, DType
     const auto* smem = hw.core_level();
     const auto* l2 = hw.chip_level();
     const double l2_capacity = l2 ? l2->capacity_kib * 1024 : 0;
-    const double l2_bw = l2 ? l2->bandwidth_gbps * 1e9 : hw.memory_bandwidth_bytes_per_s();
+    const double l2_bw = l2 ? l2->bandwidth_gb_per_s * 1e9 : hw.memory_bandwidth_bytes_per_s();
     const double a_bytes = bytes_of(g.batch * g.m * g.k, a_type), b_bytes = bytes_of(g.batch * g.k * g.n, b_type);
     const double c_bytes = bytes_of(g.batch * g.m * g.n, out_type);
     // Each operand's panels move at its own width (int4 weights against fp16 activations).

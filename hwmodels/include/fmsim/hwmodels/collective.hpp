@@ -52,8 +52,8 @@ struct CollectiveTiming {
     double bytes_sent_per_device = 0;   // bytes one device puts on its links (forwarded bytes included)
     double energy_j = 0;                // link energy, all devices
     int steps = 0;                      // link latencies on the critical path (communication rounds)
-    double algorithm_bandwidth_gbps = 0;  // bytes / time_s (nccl-tests' algbw), GB/s
-    double bus_bandwidth_gbps = 0;        // algbw × bus_bandwidth_factor (nccl-tests' busbw), GB/s
+    double algorithm_bandwidth_gb_per_s = 0;  // bytes / time_s (nccl-tests' algbw), GB/s
+    double bus_bandwidth_gb_per_s = 0;        // algbw × bus_bandwidth_factor (nccl-tests' busbw), GB/s
 };
 
 // nccl-tests' bus-bandwidth factor: all-reduce 2(n-1)/n; all-gather, reduce-scatter and

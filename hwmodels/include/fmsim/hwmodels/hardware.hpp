@@ -47,7 +47,7 @@ struct OnChipLevelSpec {
     std::string name;
     bool per_core = false;  // one per core (L1/shared) or one per chip (L2)
     double capacity_kib = 0;
-    double bandwidth_gbps = 0;  // per instance, GB/s (1e9 B/s)
+    double bandwidth_gb_per_s = 0;  // per instance, GB/s (1e9 B/s)
     double latency_ns = 0;
     double energy_pj_per_byte = 0;
 };
@@ -55,18 +55,18 @@ struct OnChipLevelSpec {
 struct OffChipMemorySpec {
     std::string type;  // HBM2e, HBM3, LPDDR5, ...
     double capacity_gb = 0;  // 1e9 bytes
-    double bandwidth_gbps = 0;  // peak, GB/s (1e9 B/s)
+    double bandwidth_gb_per_s = 0;  // peak, GB/s (1e9 B/s)
     std::int64_t channels = 0;
     double latency_ns = 0;
     double energy_pj_per_bit = 0;
-    double stream_efficiency = 0;  // fraction of bandwidth_gbps a streaming kernel sustains
+    double stream_efficiency = 0;  // fraction of bandwidth_gb_per_s a streaming kernel sustains
     double allocatable_fraction = 1;  // of capacity_gb the accelerator may allocate (unified memory)
     double allocatable_bytes() const { return capacity_gb * 1e9 * allocatable_fraction; }
 };
 
 struct HostLinkSpec {
     std::string type;
-    double bandwidth_gbps = 0;  // per direction, GB/s
+    double bandwidth_gb_per_s = 0;  // per direction, GB/s
     double latency_us = 0;
 };
 
@@ -117,7 +117,7 @@ struct HardwareSpec {
     // memory, VMEM, local buffer) and the first chip-level one (L2, CMEM); null when absent.
     const OnChipLevelSpec* core_level() const;
     const OnChipLevelSpec* chip_level() const;  // FLOP/s at the boost clock: what datasheets quote
-    double memory_bandwidth_bytes_per_s() const { return memory.bandwidth_gbps * 1e9; }
+    double memory_bandwidth_bytes_per_s() const { return memory.bandwidth_gb_per_s * 1e9; }
     // What streaming kernels actually get: peak × memory.stream_efficiency.
     double achievable_memory_bandwidth_bytes_per_s() const {
         return memory_bandwidth_bytes_per_s() * memory.stream_efficiency;

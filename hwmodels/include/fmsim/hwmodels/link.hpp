@@ -26,17 +26,17 @@ struct LinkSpec {
     std::string name;  // preset name (file stem)
     std::string description;
     std::map<std::string, std::string> sources;  // field -> where its value comes from
-    double bandwidth_gbps = 0;     // per device, per direction, all its ports together, GB/s (1e9 B/s)
+    double bandwidth_gb_per_s = 0;     // per device, per direction, all its ports together, GB/s (1e9 B/s)
     double latency_us = 0;         // one message over one hop
     double energy_pj_per_bit = 0;  // per bit sent over one hop
-    double efficiency = 0;         // achieved fraction of bandwidth_gbps on large transfers, in (0, 1]
+    double efficiency = 0;         // achieved fraction of bandwidth_gb_per_s on large transfers, in (0, 1]
     LinkTopology topology = LinkTopology::switched;
 
     // Ports per device: 1 for a switch or bus (the device's connection to the fabric), 2 for a
-    // ring, 4 for a 2D torus, 6 for a 3D torus. bandwidth_gbps is spread evenly over them.
+    // ring, 4 for a 2D torus, 6 for a 3D torus. bandwidth_gb_per_s is spread evenly over them.
     int ports() const;
-    // bandwidth_gbps × efficiency, in bytes/s: what large transfers get, all ports together.
-    double effective_bandwidth_bytes_per_s() const { return bandwidth_gbps * 1e9 * efficiency; }
+    // bandwidth_gb_per_s × efficiency, in bytes/s: what large transfers get, all ports together.
+    double effective_bandwidth_bytes_per_s() const { return bandwidth_gb_per_s * 1e9 * efficiency; }
     // ... on one port, one direction.
     double effective_port_bandwidth_bytes_per_s() const { return effective_bandwidth_bytes_per_s() / ports(); }
     double latency_s() const { return latency_us * 1e-6; }

@@ -19,7 +19,7 @@ struct IsolatedCall {
 
 // `fmsim kernel`: one simulated kernel, and with a runtime, the call as a benchmark times it.
 std::string kernel_text(const hwmodels::KernelTiming& t, const std::optional<IsolatedCall>& call = std::nullopt);
-// time_s, flops, bytes, tflops, bandwidth_gbps, bound; runtime and call_s (null without a runtime)
+// time_s, flops, bytes, tflops, bandwidth_gb_per_s, bound; runtime and call_s (null without a runtime)
 std::string kernel_json(const hwmodels::KernelTiming& t, const std::optional<IsolatedCall>& call = std::nullopt);
 
 }  // namespace fmsim::sim

@@ -21,7 +21,7 @@ class ResultsDb;
 enum class SweepMode { product, zip };
 
 struct SweepAxis {
-    std::string path;                 // a scenario key path, e.g. "hardware_overrides.memory.bandwidth_gbps"
+    std::string path;                 // a scenario key path, e.g. "hardware_overrides.memory.bandwidth_gb_per_s"
     std::vector<std::string> values;  // each a compact JSON text: 8, "fp8", {"bf16": 4096}
 };
 

@@ -168,6 +168,14 @@ public:
                    std::function<void(Spec&)> apply_default) {
         return add(key, std::move(type), "", std::move(dflt), std::move(doc), std::move(read), std::move(apply_default));
     }
+    // A key that was renamed: the old one is refused with a message naming the new one and why.
+    Schema& renamed(const std::string& old_key, const std::string& new_key, const std::string& why) {
+        return add(old_key, "renamed", "", "", "Renamed to `" + new_key + "`: " + why,
+                   [=](Spec&, const json&, const ConfigContext& at) {
+                       at.fail("renamed to '" + new_key + "' (" + why + ")");
+                   },
+                   [](Spec&) {});
+    }
     // A key Hugging Face configs carry that does not change cost (token ids, dropout, eps, ...).
     Schema& ignored(const std::string& key, std::string doc) {
         return add(key, "any", "", "", "Accepted and ignored: " + doc,
