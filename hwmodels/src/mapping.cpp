@@ -6,6 +6,7 @@
 #include <cmath>
 
 #include "fmsim/hwmodels/mapper.hpp"
+#include "mappers/kernel_math.hpp"
 
 namespace fmsim::hwmodels {
 
@@ -128,6 +129,11 @@ Op memcpy_op(std::int64_t bytes) {
     o.reads = {{"src", {bytes}, DType::int8, workloads::TensorClass::activation}};
     o.writes = {{"dst", {bytes}, DType::int8, workloads::TensorClass::activation}};
     return o;
+}
+
+GemmMathPath gemm_math_path(const HardwareSpec& hw, DType requested) {
+    const auto path = mappers::math_path(hw, requested);
+    return {path.dtype, path.engine};
 }
 
 }  // namespace fmsim::hwmodels

@@ -47,7 +47,8 @@ void set_price(RunReport& r, const Scenario& sc, double system_energy_j, double 
         r.cost_usd = *sc.cost.usd_per_device_hour * static_cast<double>(sc.system.devices) * seconds / 3600;
 }
 
-RunReport run_scenario(const Scenario& sc, const ReplayOptions& options) {
+namespace {
+RunReport run_without_notes(const Scenario& sc, const ReplayOptions& options) {
     const bool training = sc.phase.value_or(sc.model->default_phase()) == RunPhase::train;
     if (sc.system.devices > 1 || (training && sc.training)) return run_scaled(sc, options);
     RunReport r;
@@ -62,6 +63,13 @@ RunReport run_scenario(const Scenario& sc, const ReplayOptions& options) {
     // One device (multi-device runs: scale.cpp).
     set_throughput(r, static_cast<double>(r.graph.workload.run.batch), p.latency_s);
     set_price(r, sc, p.energy_j, p.latency_s);
+    return r;
+}
+}  // namespace
+
+RunReport run_scenario(const Scenario& sc, const ReplayOptions& options) {
+    RunReport r = run_without_notes(sc, options);
+    r.notes = run_notes(sc, r);
     return r;
 }
 
@@ -82,6 +90,7 @@ std::string report_text(const RunReport& r) {
     std::ostringstream os;
     os << r.name << ": " << run_line(r) << "\n";
     if (!r.description.empty()) os << "  " << r.description << "\n";
+    for (const auto& note : r.notes) os << "  note: " << note << "\n";
     if (!r.replay) {
         os << "\n" << summary_text(r.graph.workload, r.graph.summary)
            << "\n  (no hardware in the scenario: set \"hardware\" to replay it)\n";
@@ -171,6 +180,7 @@ std::string report_json(const RunReport& r) {
         if (!m.report_path.empty()) set_at(j, m.report_path, v);
         metrics[std::string(m.name)] = v;
     }
+    j["warnings"] = r.notes;  // what the run changed, ignored or fell back from (run_notes)
     // With a device, the memory at the timeline's peak; without, the workload's own totals.
     ojson& mem = j["memory"];
     if (p) {

@@ -55,6 +55,15 @@ void append_plan_key(const workloads::Op& op, const RuntimeSpec& rt, std::string
 // multiples of the op's tensors. A step's kernels are one op each, in launch order.
 std::vector<workloads::Op> kernel_ops(const workloads::Op& op, const OpKernels& rule);
 
+// The dtype and engine a matrix product asked for in `requested` math really runs on `hw`: its own
+// matrix rate, else the nearest path that keeps its precision, else the vector units (the mappers'
+// choice, for reports that say when a run falls back).
+struct GemmMathPath {
+    DType dtype;
+    EngineKind engine;
+};
+GemmMathPath gemm_math_path(const HardwareSpec& hw, DType requested);
+
 // Single-kernel requests (`fmsim kernel`), described as ops.
 workloads::Op gemm_op(std::int64_t batch, std::int64_t m, std::int64_t n, std::int64_t k, DType dtype);
 workloads::Op attention_op(std::int64_t batch, std::int64_t heads, std::int64_t kv_heads, std::int64_t seq_q,

@@ -40,7 +40,14 @@ struct RunReport {
     std::optional<double> co2_kg;               // facility energy x grid intensity
     std::optional<TrainingReport> training;
     std::string parallelism;                    // "tp 8 x pp 1 x dp 1" (multi-device), else empty
+    // What the run changed, ignored or fell back from (run_notes): `note:` lines, JSON `warnings`.
+    std::vector<std::string> notes;
 };
+
+// The notes of a run of `sc` (run_notes.cpp): matrix math the device lacks, a training batch that
+// training.global_batch overrides, a batch split over data-parallel replicas, CUDA graphs on a
+// device that has none.
+std::vector<std::string> run_notes(const Scenario& sc, const RunReport& r);
 
 // `options.op_records` keeps every op's record for ops_csv and trace_json.
 RunReport run_scenario(const Scenario& sc, const ReplayOptions& options = {});
