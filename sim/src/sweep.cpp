@@ -33,7 +33,8 @@ const SchemaDoc* find_doc(const std::vector<SchemaDoc>& docs, const std::string&
 
 std::vector<std::string> doc_keys(const SchemaDoc& d) {
     std::vector<std::string> keys;
-    for (const auto& f : d.fields) keys.push_back(f.key);
+    for (const auto& f : d.fields)
+        if (f.type != "renamed") keys.push_back(f.key);  // a renamed key is no longer a key to suggest
     return keys;
 }
 

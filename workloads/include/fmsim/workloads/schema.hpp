@@ -251,9 +251,10 @@ private:
             if (fields_[i].doc.key == key) return i;
         return fields_.size();
     }
-    std::vector<std::string> keys() const {
+    std::vector<std::string> keys() const {  // the keys to suggest: renamed ones are not
         std::vector<std::string> out;
-        for (const auto& f : fields_) out.push_back(f.doc.key);
+        for (const auto& f : fields_)
+            if (f.doc.type != "renamed") out.push_back(f.doc.key);
         return out;
     }
     std::string name_;
