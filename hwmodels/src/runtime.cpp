@@ -132,11 +132,12 @@ const Schema<RuntimeSpec>& runtime_schema() {
         for (auto [key, member, what] : {std::tuple{"softmax", &RuntimeSpec::softmax, "The softmax kernel."},
                                          std::tuple{"norm", &RuntimeSpec::norm, "The LayerNorm/RMSNorm kernel."}})
             s.custom(key, "object (runtime.softmax / runtime.norm)", "{} (one pass)", what,
-                     [member](RuntimeSpec& r, const json& j, const ConfigContext& at) {
+                     // Init-captures: clang 14 (the fuzz build) cannot capture a structured binding.
+                     [m = member](RuntimeSpec& r, const json& j, const ConfigContext& at) {
                          if (!j.is_object()) at.fail("expected an object, got " + workloads::json_type_name(j));
-                         r.*member = row_kernel_schema().parse(j, at);
+                         r.*m = row_kernel_schema().parse(j, at);
                      },
-                     [member](RuntimeSpec& r) { r.*member = RowKernelSpec{}; });
+                     [m = member](RuntimeSpec& r) { r.*m = RowKernelSpec{}; });
         s.custom("op_kernels", "list of objects (runtime.op_kernels[])", "[] (one kernel per op)",
                  "Ops the stack runs as several kernels, tried in order (the first matching rule applies). "
                  "Forward ops only.",
