@@ -31,10 +31,6 @@ std::string_view to_string(MatrixEngineKind k) {
 
 namespace {
 
-// Why `bandwidth_gbps` became `bandwidth_gb_per_s` (issue 15): the value is GB/s, which "gbps"
-// reads as gigabits per second (a 10 Gb/s Ethernet link said 1.25).
-const char* const kBandwidthRenamed = "a bandwidth in GB/s, 1e9 bytes per second; the old name read as gigabits";
-
 template <class Spec>
 Schema<Spec>& dtype_rates(Schema<Spec>& s, const std::string& key, std::map<DType, double> Spec::*member,
                           std::string doc, bool required) {

@@ -4,6 +4,7 @@
 #include <filesystem>
 #include <utility>
 
+#include "fmsim/hwmodels/hardware_json.hpp"
 #include "fmsim/workloads/errors.hpp"
 #include "fmsim/workloads/schema.hpp"
 
@@ -41,8 +42,7 @@ const Schema<LinkSpec>& link_schema() {
             .number("bandwidth_gb_per_s", &LinkSpec::bandwidth_gb_per_s, std::nullopt, "GB/s",
                     "Peak bandwidth of one device, one direction, all its ports on this link together (the "
                     "vendor's unidirectional figure; half of a bidirectional one). 1 GB = 1e9 bytes.")
-            .renamed("bandwidth_gbps", "bandwidth_gb_per_s",
-                     "a bandwidth in GB/s, 1e9 bytes per second; the old name read as gigabits")
+            .renamed("bandwidth_gbps", "bandwidth_gb_per_s", kBandwidthRenamed)
             .number("latency_us", &LinkSpec::latency_us, std::nullopt, "us",
                     "Latency of one message over one hop, paid by every step of a collective.")
             .number("energy_pj_per_bit", &LinkSpec::energy_pj_per_bit, std::nullopt, "pJ/bit",

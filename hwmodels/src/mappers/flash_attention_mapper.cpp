@@ -95,11 +95,8 @@ TileProgram plan_attention(const AttentionInputs& a, const HardwareSpec& hw) {
 
 class FlashAttentionMapper final : public InputsMapper<AttentionInputs> {
 public:
-    // One of `launches` kernels over equal parts of the batch.
     workloads::Op part(const workloads::Op& op, std::int64_t launches) const override {
-        workloads::Op o = op;
-        std::get<AttentionDims>(o.dims).batch = ceil_div(std::get<AttentionDims>(op.dims).batch, launches);
-        return leading_dimension_part(o, launches);
+        return batch_part<AttentionDims>(op, launches);
     }
 
 protected:

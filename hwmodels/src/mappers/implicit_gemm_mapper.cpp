@@ -10,11 +10,8 @@ using workloads::ConvDims;
 
 class ImplicitGemmMapper final : public InputsMapper<GemmInputs> {
 public:
-    // One of `launches` kernels over equal parts of the batch.
     workloads::Op part(const workloads::Op& op, std::int64_t launches) const override {
-        workloads::Op o = op;
-        std::get<ConvDims>(o.dims).batch = ceil_div(std::get<ConvDims>(op.dims).batch, launches);
-        return leading_dimension_part(o, launches);
+        return batch_part<ConvDims>(op, launches);
     }
 
 protected:

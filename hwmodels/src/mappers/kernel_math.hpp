@@ -55,4 +55,13 @@ inline std::int64_t op_bytes(const workloads::Op& op) { return op.bytes_read() +
 // its FLOPs shared: Mapper::part's default.
 workloads::Op leading_dimension_part(const workloads::Op& op, std::int64_t launches);
 
+// leading_dimension_part for an op whose dims (`Dims`: attention, convolution) carry a batch too:
+// one of `launches` kernels over equal parts of the batch.
+template <class Dims>
+workloads::Op batch_part(const workloads::Op& op, std::int64_t launches) {
+    workloads::Op o = op;
+    std::get<Dims>(o.dims).batch = ceil_div(std::get<Dims>(op.dims).batch, launches);
+    return leading_dimension_part(o, launches);
+}
+
 }  // namespace fmsim::hwmodels::mappers
