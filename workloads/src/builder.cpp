@@ -119,13 +119,18 @@ void GraphBuilder::sink_op(OpKind kind, const std::string& leaf, ModuleGroup gro
 
 Val GraphBuilder::linear(const Val& x, std::int64_t out_features, bool bias, const std::string& leaf,
                          ModuleGroup group) {
+    return linear_partly_biased(x, out_features, bias ? out_features : 0, leaf, group);
+}
+
+Val GraphBuilder::linear_partly_biased(const Val& x, std::int64_t out_features, std::int64_t biased_features,
+                                       const std::string& leaf, ModuleGroup group) {
     const std::int64_t in = x.last();
     const std::int64_t rows = element_count(x.shape) / in;
     std::vector<TensorRef> reads{weight(leaf + ".weight", {in, out_features}, group, matrix_weight_dtype())};
     double flops = 2.0 * rows * in * out_features;
-    if (bias) {
-        reads.push_back(weight(leaf + ".bias", {out_features}, group, small_param_dtype()));
-        flops += static_cast<double>(rows) * out_features;
+    if (biased_features > 0) {
+        reads.push_back(weight(leaf + ".bias", {biased_features}, group, small_param_dtype()));
+        flops += static_cast<double>(rows) * biased_features;
     }
     Shape out = x.shape;
     out.back() = out_features;

@@ -100,6 +100,10 @@ public:
 
     // y = x W (+ b) over the last dim of x. `expert_fraction` < 1 marks an MoE expert weight.
     Val linear(const Val& x, std::int64_t out_features, bool bias, const std::string& leaf, ModuleGroup group);
+    // A linear whose bias covers only `biased_features` of its outputs (0: none), one GEMM: a packed
+    // [q | k | v] projection with biases on some parts (Whisper's k_proj has none).
+    Val linear_partly_biased(const Val& x, std::int64_t out_features, std::int64_t biased_features,
+                             const std::string& leaf, ModuleGroup group);
     Val norm(const Val& x, Norm kind, bool bias, const std::string& leaf, ModuleGroup group = ModuleGroup::norm);
     Val group_norm(const Val& x, std::int64_t groups, const std::string& leaf, ModuleGroup group);
     Val act(const Val& x, Act a, const std::string& leaf, ModuleGroup group);

@@ -232,31 +232,30 @@ Encoder other_encoder(const std::string& modality, const json& j, const ConfigCo
 // One BlockWithMasking: pre-LN nn.MultiheadAttention (packed in_proj, optional bias_k/bias_v
 // appended to the keys and values) and a GELU MLP, with residuals.
 Val emit_ib_block(GraphBuilder& b, const Encoder& e, Val h) {
-    const BlockSpec& s = e.block;
-    const std::int64_t batch = h.shape[0], seq = h.shape[1], d = s.hidden;
-    {
-        const Val x = b.norm(h, Norm::layer, true, "norm_1");
-        auto at = b.scope("attn");
-        const Val qkv = b.linear(x, 3 * d, true, "in_proj", ModuleGroup::attention);
-        Val k = b.slice(qkv, {batch, seq, d}), v = b.slice(qkv, {batch, seq, d});
-        if (e.bias_kv) {
+    AttentionBlock attention = self_attention_block(e.block);
+    attention.kv_heads = e.block.heads;
+    attention.bias = QkvBias::all(true);
+    attention.out_bias = true;
+    attention.qkv_name = "in_proj";
+    attention.attention_name = "attention";
+    attention.out_name = "out_proj";
+    if (e.bias_kv)
+        attention.extend_kv = [](GraphBuilder& g, Val& k, Val& v) {
             // torch.cat([k, bias_k.repeat(1, B, 1)]): one more key and value per sequence.
-            const TensorRef bk = b.weight("bias_k", {1, 1, d}, ModuleGroup::attention, b.small_param_dtype());
-            const TensorRef bv = b.weight("bias_v", {1, 1, d}, ModuleGroup::attention, b.small_param_dtype());
-            k = b.op(OpKind::memcpy, "append_bias_k", ModuleGroup::attention, 0, {k}, {bk}, {batch, seq + 1, d});
-            v = b.op(OpKind::memcpy, "append_bias_v", ModuleGroup::attention, 0, {v}, {bv}, {batch, seq + 1, d});
-        }
-        AttentionCall call{b.slice(qkv, {batch, seq, d}), k, v, s.heads, s.heads, s.head_dim, 0, false, s.causal, 0};
-        const Val o = b.linear(b.attention(call, "attention"), d, true, "out_proj", ModuleGroup::attention);
-        h = b.add(h, o, "residual", ModuleGroup::other);
-    }
-    const Val y = b.norm(h, Norm::layer, true, "norm_2");
-    Val f;
-    {
+            const std::int64_t batch = k.shape[0], seq = k.shape[1], d = k.shape[2];
+            const TensorRef bk = g.weight("bias_k", {1, 1, d}, ModuleGroup::attention, g.small_param_dtype());
+            const TensorRef bv = g.weight("bias_v", {1, 1, d}, ModuleGroup::attention, g.small_param_dtype());
+            k = g.op(OpKind::memcpy, "append_bias_k", ModuleGroup::attention, 0, {k}, {bk}, {batch, seq + 1, d});
+            v = g.op(OpKind::memcpy, "append_bias_v", ModuleGroup::attention, 0, {v}, {bv}, {batch, seq + 1, d});
+        };
+    h = pre_norm_residual(b, h, Norm::layer, true, "norm_1", "residual", [&](const Val& x) {
+        auto at = b.scope("attn");
+        return emit_self_attention(b, attention, x);
+    });
+    return pre_norm_residual(b, h, Norm::layer, true, "norm_2", "mlp_residual", [&](const Val& y) {
         auto m = b.scope("mlp");
-        f = emit_mlp(b, s, y);
-    }
-    return b.add(h, f, "mlp_residual", ModuleGroup::other);
+        return emit_mlp(b, e.block, y);
+    });
 }
 
 // Preprocessor + trunk + head + postprocessor of one modality over `batch` samples (`text_len`

@@ -205,16 +205,12 @@ Val emit_mit_block(GraphBuilder& b, const SegformerArch& a, const MitStage& st, 
         // Hugging Face's key and value Linears, packed into one GEMM (same weights and FLOPs).
         const Val kv = b.linear(src, 2 * c, true, "self.key_value", ModuleGroup::attention);
         const std::int64_t head_dim = c / st.heads;
-        AttentionCall call{q,
-                           b.slice(kv, {batch, kv_tokens, c}),
-                           b.slice(kv, {batch, kv_tokens, c}),
-                           st.heads,
-                           st.heads,
-                           head_dim,
-                           0,
-                           false,
-                           false,
-                           0};
+        const AttentionCall call{.q = q,
+                                 .k = b.slice(kv, {batch, kv_tokens, c}),
+                                 .v = b.slice(kv, {batch, kv_tokens, c}),
+                                 .heads = st.heads,
+                                 .kv_heads = st.heads,
+                                 .head_dim = head_dim};
         const Val ctx = b.attention(call, "self.attn");
         const Val o = b.linear(ctx, c, true, "output.dense", ModuleGroup::attention);
         x = b.add(x, o, "attn_residual", ModuleGroup::other);

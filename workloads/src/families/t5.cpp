@@ -164,12 +164,9 @@ Val emit_position_bias(GraphBuilder& b, const T5Arch& a, std::int64_t q_len, std
 // Self-attention with the stack's position bias: packed q/k/v (no biases), o projection to d_model.
 Val emit_t5_self_attention(GraphBuilder& b, const T5Arch& a, const Val& x, const Val& bias, std::int64_t past,
                            bool cache_kv, bool causal) {
-    const std::int64_t batch = x.shape[0], seq = x.shape[1], w = a.inner();
-    const Val qkv = b.linear(x, 3 * w, false, "qkv_proj", ModuleGroup::attention);
-    AttentionCall call{b.slice(qkv, {batch, seq, w}), b.slice(qkv, {batch, seq, w}), b.slice(qkv, {batch, seq, w}),
-                       a.heads, a.heads, a.d_kv, past, cache_kv, causal, 0, bias};
-    const Val attn = b.attention(call, "attn");
-    return b.linear(attn, a.d_model, false, "o_proj", ModuleGroup::attention);
+    AttentionBlock attention = self_attention_block(a.block(causal));
+    attention.score_bias = bias;
+    return emit_self_attention(b, attention, x, past, cache_kv);
 }
 
 // Token lookup in the shared table, registered once as "shared.weight" whichever stack looks up
@@ -184,9 +181,9 @@ Val emit_shared_embedding(GraphBuilder& b, const T5Arch& a, const Val& ids, cons
                 {TensorRef{table.name, {n, a.d_model}, table.dtype, TensorClass::weight}}, out);
 }
 
+// Every T5 sub-layer: h + body(RMSNorm(h)), the norm without a bias.
 Val residual_sublayer(GraphBuilder& b, Val h, const std::string& norm_name, const std::function<Val(const Val&)>& body) {
-    const Val y = body(b.norm(h, Norm::rms, false, norm_name));
-    return b.add(h, y, norm_name + "_residual", ModuleGroup::other);
+    return pre_norm_residual(b, h, Norm::rms, false, norm_name, norm_name + "_residual", body);
 }
 
 class T5Model final : public EncoderDecoderModel {
@@ -249,7 +246,7 @@ protected:
                 return emit_t5_self_attention(b, a_, x, bias, c.past, c.cache_kv, true);
             });
             h = residual_sublayer(b, h, "cross_attn_norm", [&](const Val& x) {
-                return emit_cross_attention(b, spec, x, c.memory, c.memory_len, a_.d_model, c.cache_kv);
+                return emit_cross_attention(b, cross_attention_block(spec), x, c.memory, c.memory_len, a_.d_model, c.cache_kv);
             });
             h = residual_sublayer(b, h, "mlp_norm", [&](const Val& x) { return emit_mlp(b, spec, x); });
         }

@@ -276,12 +276,8 @@ Val emit_attention_module(GraphBuilder& b, const Val& x, const Val& kv_source, s
     const Val q = b.linear(x, width, qkv_bias, "to_q", ModuleGroup::attention);
     const Val k = b.linear(kv_source, width, qkv_bias, "to_k", ModuleGroup::attention);
     const Val v = b.linear(kv_source, width, qkv_bias, "to_v", ModuleGroup::attention);
-    AttentionCall call;  // bidirectional, nothing cached
-    call.q = q;
-    call.k = k;
-    call.v = v;
-    call.heads = call.kv_heads = heads;
-    call.head_dim = width / heads;
+    // Bidirectional, nothing cached.
+    const AttentionCall call{.q = q, .k = k, .v = v, .heads = heads, .kv_heads = heads, .head_dim = width / heads};
     const Val o = b.attention(call, "attention");
     return b.linear(o, width, true, "to_out.0", ModuleGroup::attention);
 }

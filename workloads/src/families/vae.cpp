@@ -92,12 +92,8 @@ Val emit_vae_mid_block(GraphBuilder& b, const VaeArch& a, Val h, BlockCounter& b
         const Val q = b.linear(tokens, ch, true, "to_q", ModuleGroup::attention);
         const Val k = b.linear(tokens, ch, true, "to_k", ModuleGroup::attention);
         const Val v = b.linear(tokens, ch, true, "to_v", ModuleGroup::attention);
-        AttentionCall call;  // one head as wide as the channels, bidirectional
-        call.q = q;
-        call.k = k;
-        call.v = v;
-        call.heads = call.kv_heads = 1;
-        call.head_dim = ch;
+        // One head as wide as the channels, bidirectional.
+        const AttentionCall call{.q = q, .k = k, .v = v, .heads = 1, .kv_heads = 1, .head_dim = ch};
         const Val o = b.attention(call, "attention");
         const Val out = b.linear(o, ch, true, "to_out.0", ModuleGroup::attention);
         h = b.add(emit_to_pixels(b, out, h.shape, "to_pixels"), h, "residual", ModuleGroup::other);

@@ -57,27 +57,21 @@ struct VitArch {
     std::int64_t tokens() const { return 1 + grid() * grid(); }
 };
 
-// One pre-LN ViTLayer. Written out rather than emit_block because ViT's qkv_bias switches the
-// q/k/v biases while the output projection keeps its bias.
+// One pre-LN ViTLayer. ViT's qkv_bias switches the q/k/v biases while the output projection keeps
+// its bias; the attention sub-layer sits in an "attention" scope as Hugging Face names it.
 Val emit_vit_layer(GraphBuilder& b, const VitArch& a, Val h) {
-    const BlockSpec& s = a.block;
-    const std::int64_t batch = h.shape[0], seq = h.shape[1], width = s.heads * s.head_dim;
-    {
-        const Val x = b.norm(h, Norm::layer, true, "layernorm_before");
+    AttentionBlock attention = self_attention_block(a.block);
+    attention.kv_heads = a.block.heads;
+    attention.bias = QkvBias::all(a.qkv_bias);
+    attention.out_bias = true;
+    h = pre_norm_residual(b, h, Norm::layer, true, "layernorm_before", "residual", [&](const Val& x) {
         auto at = b.scope("attention");
-        const Val qkv = b.linear(x, 3 * width, a.qkv_bias, "qkv_proj", ModuleGroup::attention);
-        AttentionCall call{b.slice(qkv, {batch, seq, width}), b.slice(qkv, {batch, seq, width}),
-                           b.slice(qkv, {batch, seq, width}), s.heads, s.heads, s.head_dim, 0, false, false, 0};
-        const Val o = b.linear(b.attention(call, "attn"), s.hidden, true, "o_proj", ModuleGroup::attention);
-        h = b.add(h, o, "residual", ModuleGroup::other);
-    }
-    const Val y = b.norm(h, Norm::layer, true, "layernorm_after");
-    Val f;
-    {
+        return emit_self_attention(b, attention, x);
+    });
+    return pre_norm_residual(b, h, Norm::layer, true, "layernorm_after", "mlp_residual", [&](const Val& y) {
         auto m = b.scope("mlp");
-        f = emit_mlp(b, s, y);
-    }
-    return b.add(h, f, "mlp_residual", ModuleGroup::other);
+        return emit_mlp(b, a.block, y);
+    });
 }
 
 class VitModel final : public Model {

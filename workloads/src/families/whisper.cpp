@@ -117,58 +117,18 @@ WhisperArch parse_whisper_arch(const json& j, const ConfigContext& ctx) {
 
 // y = x W + b over the last dim where only `biased` of the `out_features` outputs carry a bias:
 // Whisper's packed [q | k | v] and [k | v] projections, whose k part has none.
-TensorRef partly_biased_bias(GraphBuilder& b, const std::string& leaf, std::int64_t biased) {
-    return b.weight(leaf + ".bias", {biased}, ModuleGroup::attention, b.small_param_dtype());
-}
-Val linear_partly_biased(GraphBuilder& b, const Val& x, std::int64_t out_features, std::int64_t biased,
-                         const std::string& leaf) {
-    const std::int64_t in = x.last();
-    const std::int64_t rows = element_count(x.shape) / in;
-    std::vector<TensorRef> reads{b.weight(leaf + ".weight", {in, out_features}, ModuleGroup::attention, b.matrix_weight_dtype()),
-                                 partly_biased_bias(b, leaf, biased)};
-    Shape out = x.shape;
-    out.back() = out_features;
-    return b.op(OpKind::matmul, leaf, ModuleGroup::attention,
-                2.0 * rows * in * out_features + static_cast<double>(rows) * biased, {x}, std::move(reads), out,
-                GemmDims{1, rows, out_features, in});
-}
-
-// Self-attention: packed [q | k | v] with biases on q and v (2 of the 3 parts), out projection with bias.
-Val emit_whisper_self_attention(GraphBuilder& b, const BlockSpec& s, const Val& x, std::int64_t past, bool cache_kv) {
-    const std::int64_t batch = x.shape[0], seq = x.shape[1], w = s.heads * s.head_dim;
-    const Val qkv = linear_partly_biased(b, x, 3 * w, 2 * w, "qkv_proj");
-    AttentionCall call{b.slice(qkv, {batch, seq, w}), b.slice(qkv, {batch, seq, w}), b.slice(qkv, {batch, seq, w}),
-                       s.heads, s.kv_heads, s.head_dim, past, cache_kv, s.causal, 0};
-    return b.linear(b.attention(call, "attn"), s.hidden, true, "o_proj", ModuleGroup::attention);
-}
-
-// Cross-attention to the encoder output: q (biased) from x; [k | v] (bias on v only) from `memory`,
-// or, in a decode step, M positions of K/V read from the cross-attention cache (the projection
-// weights are still registered, as emit_cross_attention does).
-Val emit_whisper_cross_attention(GraphBuilder& b, const BlockSpec& s, const Val& x, const std::optional<Val>& memory,
-                                 std::int64_t memory_len, bool cache_kv) {
-    const std::int64_t batch = x.shape[0], w = s.heads * s.head_dim;
-    const Val q = b.linear(x, w, true, "q_proj", ModuleGroup::attention);
-    AttentionCall call{q, {}, {}, s.heads, s.kv_heads, s.head_dim, 0, cache_kv, false, 0};
-    if (memory) {
-        const Val kv = linear_partly_biased(b, *memory, 2 * w, w, "kv_proj");
-        const std::int64_t m = memory->shape[1];
-        call.k = b.slice(kv, {batch, m, w});
-        call.v = b.slice(kv, {batch, m, w});
-    } else {
-        b.weight("kv_proj.weight", {s.hidden, 2 * w}, ModuleGroup::attention, b.matrix_weight_dtype());
-        partly_biased_bias(b, "kv_proj", w);
-        call.k = b.input("cross_k_empty", {batch, 0, w}, b.act_dtype());
-        call.v = b.input("cross_v_empty", {batch, 0, w}, b.act_dtype());
-        call.past_kv = memory_len;
-        call.cache_new_kv = false;
-    }
-    return b.linear(b.attention(call, "cross_attn"), s.hidden, true, "cross_o_proj", ModuleGroup::attention);
+// Whisper's attention: q and v projections biased, k_proj not (bias=False in
+// modeling_whisper.py), the output projection biased.
+AttentionBlock whisper_attention(const BlockSpec& s, bool cross) {
+    AttentionBlock a = cross ? cross_attention_block(s) : self_attention_block(s);
+    a.bias = QkvBias{.q = true, .k = false, .v = true};
+    a.out_bias = true;
+    a.window = 0;
+    return a;
 }
 
 Val pre_ln_sublayer(GraphBuilder& b, Val h, const std::string& norm_name, const std::function<Val(const Val&)>& body) {
-    const Val y = body(b.norm(h, Norm::layer, true, norm_name));
-    return b.add(h, y, norm_name + "_residual", ModuleGroup::other);
+    return pre_norm_residual(b, h, Norm::layer, true, norm_name, norm_name + "_residual", body);
 }
 
 class WhisperModel final : public EncoderDecoderModel {
@@ -249,7 +209,7 @@ protected:
         const BlockSpec& s = a_.encoder_block;
         for (std::int64_t l = 0; l < a_.encoder_layers; ++l) {
             auto scope = b.scope("layers." + std::to_string(l), std::nullopt, static_cast<int>(l));
-            h = pre_ln_sublayer(b, h, "attn_norm", [&](const Val& y) { return emit_whisper_self_attention(b, s, y, 0, false); });
+            h = pre_ln_sublayer(b, h, "attn_norm", [&](const Val& y) { return emit_self_attention(b, whisper_attention(s, false), y); });
             h = pre_ln_sublayer(b, h, "mlp_norm", [&](const Val& y) { return emit_mlp(b, s, y); });
         }
         return b.norm(h, Norm::layer, true, "final_norm");
@@ -267,9 +227,9 @@ protected:
         for (std::int64_t l = 0; l < a_.decoder_layers; ++l) {
             auto scope = b.scope("layers." + std::to_string(l), std::nullopt, static_cast<int>(l));
             h = pre_ln_sublayer(b, h, "attn_norm",
-                                [&](const Val& y) { return emit_whisper_self_attention(b, s, y, c.past, c.cache_kv); });
+                                [&](const Val& y) { return emit_self_attention(b, whisper_attention(s, false), y, c.past, c.cache_kv); });
             h = pre_ln_sublayer(b, h, "cross_attn_norm", [&](const Val& y) {
-                return emit_whisper_cross_attention(b, s, y, c.memory, c.memory_len, c.cache_kv);
+                return emit_cross_attention(b, whisper_attention(s, true), y, c.memory, c.memory_len, 0, c.cache_kv);
             });
             h = pre_ln_sublayer(b, h, "mlp_norm", [&](const Val& y) { return emit_mlp(b, s, y); });
         }
