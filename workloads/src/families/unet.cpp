@@ -328,92 +328,106 @@ Val emit_transformer2d(GraphBuilder& b, const Val& x, std::int64_t heads, std::i
     return b.add(out, x, "residual", ModuleGroup::other);
 }
 
-Val emit_unet(GraphBuilder& b, const UNetArch& a, const Val& sample, const Val& timesteps, const Val& context) {
-    const std::int64_t n = sample.shape[0];
-    const std::size_t levels = a.block_out_channels.size();
-    BlockCounter blocks;
+namespace {
 
-    // Time embedding: sinusoidal features of t (Timesteps), then linear_1, act, linear_2.
-    Val temb;
-    {
-        auto s = b.scope("time_embedding");
-        const Val features = b.op(OpKind::elementwise, "time_proj", ModuleGroup::embedding,
-                                  kTimestepFeatureFlopsPerElement * static_cast<double>(n * a.time_proj_dim), {timesteps},
-                                  {}, {n, a.time_proj_dim});
-        temb = b.linear(features, a.time_embed_dim, true, "linear_1", ModuleGroup::embedding);
-        temb = b.act(temb, a.act, "act", ModuleGroup::embedding);
-        temb = b.linear(temb, a.time_embed_dim, true, "linear_2", ModuleGroup::embedding);
+// Time embedding: sinusoidal features of t (Timesteps), then linear_1, act, linear_2.
+Val emit_time_embedding(GraphBuilder& b, const UNetArch& a, const Val& timesteps) {
+    const std::int64_t n = timesteps.shape[0];
+    auto s = b.scope("time_embedding");
+    const Val features = b.op(OpKind::elementwise, "time_proj", ModuleGroup::embedding,
+                              kTimestepFeatureFlopsPerElement * static_cast<double>(n * a.time_proj_dim), {timesteps}, {},
+                              {n, a.time_proj_dim});
+    Val temb = b.linear(features, a.time_embed_dim, true, "linear_1", ModuleGroup::embedding);
+    temb = b.act(temb, a.act, "act", ModuleGroup::embedding);
+    return b.linear(temb, a.time_embed_dim, true, "linear_2", ModuleGroup::embedding);
+}
+
+// The U-Net's down path, middle and up path over one shared time embedding, context and block
+// counter (each ResNet, transformer and resampler block is one layer index).
+class UNetEmitter {
+public:
+    UNetEmitter(GraphBuilder& b, const UNetArch& a, Val temb, const Val& context)
+        : b_(b), a_(a), temb_(std::move(temb)), context_(context) {}
+
+    Val down(Val h) {
+        skips_.push_back(h);
+        const std::size_t levels = a_.block_out_channels.size();
+        for (std::size_t i = 0; i < levels; ++i) {
+            auto s = b_.scope("down_blocks." + std::to_string(i));
+            for (std::int64_t j = 0; j < a_.layers_per_block; ++j) {
+                h = resnet(h, "resnets." + std::to_string(j), a_.block_out_channels[i]);
+                if (a_.down_cross_attention[i]) h = transformer(h, "attentions." + std::to_string(j), i);
+                skips_.push_back(h);
+            }
+            if (i + 1 < levels) {
+                auto d = b_.scope("downsamplers.0", std::nullopt, blocks_.take());
+                h = emit_downsample2d(b_, h);
+                skips_.push_back(h);
+            }
+        }
+        return h;
     }
 
+    Val mid(Val h) {
+        if (!a_.mid_block) return h;
+        auto s = b_.scope("mid_block");
+        const std::size_t last = a_.block_out_channels.size() - 1;
+        h = resnet(h, "resnets.0", a_.block_out_channels[last]);
+        h = transformer(h, "attentions.0", last);
+        return resnet(h, "resnets.1", a_.block_out_channels[last]);
+    }
+
+    Val up(Val h) {
+        const std::size_t levels = a_.block_out_channels.size();
+        for (std::size_t i = 0; i < levels; ++i) {
+            auto s = b_.scope("up_blocks." + std::to_string(i));
+            const std::size_t level = levels - 1 - i;  // up blocks run from the coarsest level
+            for (std::int64_t j = 0; j <= a_.layers_per_block; ++j) {
+                const Val skip = skips_.back();
+                skips_.pop_back();
+                h = resnet(h, "resnets." + std::to_string(j), a_.block_out_channels[level], skip);
+                if (a_.up_cross_attention[i]) h = transformer(h, "attentions." + std::to_string(j), level);
+            }
+            if (i + 1 < levels) {
+                auto u = b_.scope("upsamplers.0", std::nullopt, blocks_.take());
+                h = emit_upsample2d(b_, h);
+            }
+        }
+        return h;
+    }
+
+private:
+    // A ResNet block; on the up path its input is concatenated with the skip first.
+    Val resnet(Val h, const std::string& name, std::int64_t channels, const std::optional<Val>& skip = {}) {
+        auto r = b_.scope(name, std::nullopt, blocks_.take());
+        if (skip) h = b_.concat({h, *skip}, 1, "skip_concat", ModuleGroup::other);
+        return emit_resnet2d(b_, h, channels, a_.norm_groups, a_.act, temb_);
+    }
+
+    Val transformer(const Val& h, const std::string& name, std::size_t level) {
+        auto t = b_.scope(name, std::nullopt, blocks_.take());
+        return emit_transformer2d(b_, h, a_.heads[level], a_.transformer_layers[level], a_.norm_groups,
+                                  a_.linear_projection, context_, blocks_);
+    }
+
+    GraphBuilder& b_;
+    const UNetArch& a_;
+    Val temb_;
+    const Val& context_;
+    BlockCounter blocks_;
+    std::vector<Val> skips_;
+};
+
+}  // namespace
+
+Val emit_unet(GraphBuilder& b, const UNetArch& a, const Val& sample, const Val& timesteps, const Val& context) {
+    UNetEmitter unet(b, a, emit_time_embedding(b, a, timesteps), context);
     Val h = sample;
     if (a.center_input_sample) h = b.scale(h, 2, "center_input_sample", ModuleGroup::other);  // 2x - 1
     const std::int64_t pad_in = (a.conv_in_kernel - 1) / 2;
     h = b.conv(h, a.block_out_channels.front(), {a.conv_in_kernel, a.conv_in_kernel}, {1, 1}, {pad_in, pad_in}, 1,
                true, "conv_in", ModuleGroup::conv);
-
-    std::vector<Val> skips{h};
-    for (std::size_t i = 0; i < levels; ++i) {
-        auto s = b.scope("down_blocks." + std::to_string(i));
-        const std::int64_t ch = a.block_out_channels[i];
-        for (std::int64_t j = 0; j < a.layers_per_block; ++j) {
-            {
-                auto r = b.scope("resnets." + std::to_string(j), std::nullopt, blocks.take());
-                h = emit_resnet2d(b, h, ch, a.norm_groups, a.act, temb);
-            }
-            if (a.down_cross_attention[i]) {
-                auto t = b.scope("attentions." + std::to_string(j), std::nullopt, blocks.take());
-                h = emit_transformer2d(b, h, a.heads[i], a.transformer_layers[i], a.norm_groups, a.linear_projection,
-                                       context, blocks);
-            }
-            skips.push_back(h);
-        }
-        if (i + 1 < levels) {
-            auto d = b.scope("downsamplers.0", std::nullopt, blocks.take());
-            h = emit_downsample2d(b, h);
-            skips.push_back(h);
-        }
-    }
-
-    if (a.mid_block) {
-        auto s = b.scope("mid_block");
-        const std::int64_t ch = a.block_out_channels.back();
-        {
-            auto r = b.scope("resnets.0", std::nullopt, blocks.take());
-            h = emit_resnet2d(b, h, ch, a.norm_groups, a.act, temb);
-        }
-        {
-            auto t = b.scope("attentions.0", std::nullopt, blocks.take());
-            h = emit_transformer2d(b, h, a.heads.back(), a.transformer_layers.back(), a.norm_groups,
-                                   a.linear_projection, context, blocks);
-        }
-        auto r = b.scope("resnets.1", std::nullopt, blocks.take());
-        h = emit_resnet2d(b, h, ch, a.norm_groups, a.act, temb);
-    }
-
-    for (std::size_t i = 0; i < levels; ++i) {
-        auto s = b.scope("up_blocks." + std::to_string(i));
-        const std::size_t level = levels - 1 - i;  // up blocks run from the coarsest level
-        const std::int64_t ch = a.block_out_channels[level];
-        for (std::int64_t j = 0; j <= a.layers_per_block; ++j) {
-            const Val skip = skips.back();
-            skips.pop_back();
-            {
-                auto r = b.scope("resnets." + std::to_string(j), std::nullopt, blocks.take());
-                h = b.concat({h, skip}, 1, "skip_concat", ModuleGroup::other);
-                h = emit_resnet2d(b, h, ch, a.norm_groups, a.act, temb);
-            }
-            if (a.up_cross_attention[i]) {
-                auto t = b.scope("attentions." + std::to_string(j), std::nullopt, blocks.take());
-                h = emit_transformer2d(b, h, a.heads[level], a.transformer_layers[level], a.norm_groups,
-                                       a.linear_projection, context, blocks);
-            }
-        }
-        if (i + 1 < levels) {
-            auto u = b.scope("upsamplers.0", std::nullopt, blocks.take());
-            h = emit_upsample2d(b, h);
-        }
-    }
-
+    h = unet.up(unet.mid(unet.down(h)));
     h = b.group_norm(h, a.norm_groups, "conv_norm_out", ModuleGroup::norm);
     h = b.act(h, a.act, "conv_act", ModuleGroup::conv);
     const std::int64_t pad_out = (a.conv_out_kernel - 1) / 2;
