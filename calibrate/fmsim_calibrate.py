@@ -1095,6 +1095,31 @@ def plan_launch(ctx):
     return cases
 
 
+def _time_launch_loop(ctx, fn, n, repeats):
+    """Per-op times of `n` back-to-back calls of `fn`, `repeats` times, in microseconds: host enqueue
+    (perf_counter over the loop, no sync), wall to sync (to the end of synchronize) and device span
+    (CUDA events around the loop). Returns three lists (enqueue, to_sync, device). Calling `fn`
+    adds one Python call per op (tens of ns, see python_empty_loop_us_per_iter), small beside the
+    microseconds of a launch."""
+    torch, perf = ctx.torch, time.perf_counter
+    s, e = _ev(ctx), _ev(ctx)
+    enq, tot, dev = [], [], []
+    for _ in range(repeats):
+        torch.cuda.synchronize()
+        t0 = perf()
+        s.record()
+        for _ in range(n):
+            fn()
+        e.record()
+        t1 = perf()
+        torch.cuda.synchronize()
+        t2 = perf()
+        enq.append((t1 - t0) * 1e6 / n)
+        tot.append((t2 - t0) * 1e6 / n)
+        dev.append(s.elapsed_time(e) * 1e3 / n)
+    return enq, tot, dev
+
+
 def _launch_eager(ctx, p):
     torch = ctx.torch
     N = p["n_ops"]
@@ -1107,21 +1132,7 @@ def _launch_eager(ctx, p):
     for _ in range(N):
         pass
     py_loop_us = (perf() - t0) * 1e6 / N
-    s, e = _ev(ctx), _ev(ctx)
-    enq, tot, dev = [], [], []
-    for _ in range(p["repeats"]):
-        torch.cuda.synchronize()
-        t0 = perf()
-        s.record()
-        for _ in range(N):
-            x.add_(1)
-        e.record()
-        t1 = perf()
-        torch.cuda.synchronize()
-        t2 = perf()
-        enq.append((t1 - t0) * 1e6 / N)
-        tot.append((t2 - t0) * 1e6 / N)
-        dev.append(s.elapsed_time(e) * 1e3 / N)
+    enq, tot, dev = _time_launch_loop(ctx, lambda: x.add_(1), N, p["repeats"])
     return {"host_enqueue_us_per_op_median": median(enq), "host_enqueue_us_per_op_min": min(enq),
             "wall_to_sync_us_per_op_median": median(tot), "wall_to_sync_us_per_op_min": min(tot),
             "device_span_us_per_op_median": median(dev), "device_span_us_per_op_min": min(dev),
@@ -1292,21 +1303,7 @@ def _launch_dispatch(ctx, p):
         fn()
     torch.cuda.synchronize()
     perf = time.perf_counter
-    s, e = _ev(ctx), _ev(ctx)
-    enq, tot, dev = [], [], []
-    for _ in range(p["repeats"]):
-        torch.cuda.synchronize()
-        t0 = perf()
-        s.record()
-        for _ in range(N):
-            fn()
-        e.record()
-        t1 = perf()
-        torch.cuda.synchronize()
-        t2 = perf()
-        enq.append((t1 - t0) * 1e6 / N)
-        tot.append((t2 - t0) * 1e6 / N)
-        dev.append(s.elapsed_time(e) * 1e3 / N)
+    enq, tot, dev = _time_launch_loop(ctx, fn, N, p["repeats"])
     return {"host_enqueue_us_per_op_median": median(enq), "host_enqueue_us_per_op_min": min(enq),
             "wall_to_sync_us_per_op_median": median(tot), "device_span_us_per_op_median": median(dev)}
 
